@@ -831,6 +831,17 @@ is_known_member (CdRecordClass *klass,
 }
 
 static gboolean
+is_group (CdRecordClass *klass,
+          const char    *name)
+{
+  for (guint i = 0; i < klass->n_all_fields; i++)
+    if (g_strcmp0 (klass->all_fields[i]->group, name) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
 check_unknown_members (CdRecordClass  *klass,
                        JsonObject     *object,
                        const char     *prefix,
@@ -853,7 +864,7 @@ check_unknown_members (CdRecordClass  *klass,
           return FALSE;
         }
 
-      if (group == NULL && JSON_NODE_HOLDS_OBJECT (member) &&
+      if (group == NULL && JSON_NODE_HOLDS_OBJECT (member) && is_group (klass, name) &&
           !check_unknown_members (klass, json_node_get_object (member), prefix, name, error))
         return FALSE;
     }
