@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cd-lap.c: rectangular minimum-cost assignment.
  *
- * The solver works on a compact copy with dead lines (rows or columns
- * without a single feasible pair) removed and the shorter side as rows, so
- * every augmentation scans the long side: n ≤ m, O(n² m) in the worst case.
+ * The solver wants the shorter side as rows, so that every augmentation
+ * scans the long side: n ≤ m, O(n² m) in the worst case. A matrix with more
+ * rows than columns is copied transposed; dead lines (rows or columns
+ * without a single feasible pair) are dropped, which also needs a copy.
  *
  * Rows are matched one at a time along the shortest augmenting path
  * (Dijkstra over reduced costs c - u - v). A greedy pass first gives every
@@ -38,13 +39,15 @@ typedef struct {
   double       *v;            /* m, column potentials, 0 while free */
   double       *spc;          /* m, shortest path cost to each column */
   guint        *path;         /* m, row the shortest path came from */
+  guint        *alive;        /* the columns an augmenting path may use */
+  guint         n_alive;
   guint        *remaining;    /* m, unscanned columns first, then scanned */
   guint        *scanned_rows; /* n */
 } Lap;
 
 G_DEFINE_QUARK (cd-lap-error-quark, cd_lap_error)
 
-#define TILE 64
+#define TILE 32
 
 static void
 lap_init (Lap          *lap,
@@ -63,11 +66,15 @@ lap_init (Lap          *lap,
   lap->v = g_new0 (double, m);
   lap->spc = g_new (double, m);
   lap->path = g_new (guint, m);
+  lap->alive = g_new (guint, m);
+  lap->n_alive = m;
   lap->remaining = g_new (guint, m);
   lap->scanned_rows = g_new (guint, n);
 
   memset (lap->col4row, 0xff, sizeof (gint) * n);
   memset (lap->row4col, 0xff, sizeof (gint) * m);
+  for (guint j = 0; j < m; j++)
+    lap->alive[j] = j;
 }
 
 static void
@@ -79,6 +86,7 @@ lap_clear (Lap *lap)
   g_free (lap->v);
   g_free (lap->spc);
   g_free (lap->path);
+  g_free (lap->alive);
   g_free (lap->remaining);
   g_free (lap->scanned_rows);
 }
@@ -132,9 +140,16 @@ lap_tie_better (const Lap *lap,
   return j < best_j;
 }
 
-/* One shortest augmenting path from the free row @cur. Returns %FALSE,
- * leaving matching and potentials untouched, when no free column can be
- * reached through feasible pairs. */
+/* One shortest augmenting path from the free row @cur. Settled columns
+ * move to the tail of `remaining`, so each step scans only the unsettled
+ * ones.
+ *
+ * Returns %FALSE, leaving matching and potentials untouched, when no free
+ * column can be reached through feasible pairs. Every column the search
+ * reached is then dead for good: from it, alternating paths lead only to
+ * matched columns, and later augmenting paths, which never enter that
+ * region, do not change it. Dropping those columns keeps each further
+ * stuck row from searching the same region again. */
 static gboolean
 lap_augment (Lap   *lap,
              guint  cur)
@@ -146,15 +161,16 @@ lap_augment (Lap   *lap,
   guint *path = lap->path;
   guint *remaining = lap->remaining;
   double min_val = 0;
-  guint n_rem = m;
+  guint n_rem = lap->n_alive;
   guint n_sr = 0;
   guint i = cur;
   guint sink;
   guint j;
 
-  for (j = 0; j < m; j++)
+  for (guint k = 0; k < n_rem; k++)
     {
-      remaining[j] = j;
+      j = lap->alive[k];
+      remaining[k] = j;
       spc[j] = INFINITY;
     }
 
@@ -172,13 +188,14 @@ lap_augment (Lap   *lap,
           guint jj = remaining[k];
           double r = h + row[jj] - v[jj];
           double s = spc[jj];
+          guint closer;
 
-          if (r < s)
-            {
-              s = r;
-              spc[jj] = r;
-              path[jj] = i;
-            }
+          /* Whether a column gets closer is a coin toss that a branch
+           * predictor keeps losing, so the update is a select. */
+          closer = r < s;
+          s = MIN (r, s);
+          spc[jj] = s;
+          path[jj] = (i & (0u - closer)) | (path[jj] & (closer - 1u));
 
           if (s < lowest)
             {
@@ -193,7 +210,13 @@ lap_augment (Lap   *lap,
         }
 
       if (lowest == INFINITY)
-        return FALSE;
+        {
+          /* The unsettled columns, first in `remaining`, stay alive. */
+          lap->remaining = lap->alive;
+          lap->alive = remaining;
+          lap->n_alive = n_rem;
+          return FALSE;
+        }
 
       min_val = lowest;
       j = remaining[best];
@@ -217,7 +240,7 @@ lap_augment (Lap   *lap,
       guint r = lap->scanned_rows[k];
       lap->u[r] += min_val - spc[lap->col4row[r]];
     }
-  for (guint k = n_rem; k < m; k++)
+  for (guint k = n_rem; k < lap->n_alive; k++)
     {
       guint c = remaining[k];
       v[c] -= min_val - spc[c];
@@ -288,15 +311,13 @@ lap_resolve_deficient (Lap         *lap,
         }
     }
 
-  g_assert (n_a < n_d);
+  /* Dead rows were dropped before solving, so a stuck row has partners. */
+  g_assert (n_a > 0 && n_a < n_d);
 
   for (guint k = 0; k < n_d; k++)
     lap->col4row[d_rows[k]] = -1;
   for (guint k = 0; k < n_a; k++)
     lap->row4col[a_cols[k]] = -1;
-
-  if (n_a == 0)
-    return;
 
   sub = g_new (double, (gsize) n_a * n_d);
   for (guint a = 0; a < n_a; a++)
@@ -345,6 +366,140 @@ lap_run (Lap *lap)
     lap_resolve_deficient (lap, stuck, n_stuck);
 }
 
+/* Reads the input once: marks the lines with a feasible pair and spots NaN
+ * and -INFINITY (which must become +INFINITY before solving). */
+static void
+scan_in_place (const double *cost,
+               guint         n_rows,
+               guint         n_cols,
+               guint8       *row_live,
+               guint8       *col_live,
+               gboolean     *has_nan,
+               gboolean     *has_minus_inf)
+{
+  gboolean nan_seen = FALSE;
+  gboolean minus_inf_seen = FALSE;
+
+  for (guint r = 0; r < n_rows && !nan_seen; r++)
+    {
+      const double *row = cost + (gsize) r * n_cols;
+      guint8 live = 0;
+
+      for (guint c = 0; c < n_cols; c++)
+        {
+          double x = row[c];
+          guint8 finite = isfinite (x);
+
+          live |= finite;
+          col_live[c] |= finite;
+          nan_seen |= x != x;
+          minus_inf_seen |= x == -INFINITY;
+        }
+      row_live[r] = live;
+    }
+
+  *has_nan = nan_seen;
+  *has_minus_inf = minus_inf_seen;
+}
+
+/* The same scan fused with the transposing copy, since a matrix with more
+ * rows than columns is always copied. Tiled, so that neither side walks
+ * memory with a long stride. */
+static double *
+scan_transposed (const double *cost,
+                 guint         n_rows,
+                 guint         n_cols,
+                 guint8       *row_live,
+                 guint8       *col_live,
+                 gboolean     *has_nan)
+{
+  double *work = g_new (double, (gsize) n_rows * n_cols);
+  gboolean nan_seen = FALSE;
+
+  for (guint r0 = 0; r0 < n_rows && !nan_seen; r0 += TILE)
+    for (guint c0 = 0; c0 < n_cols; c0 += TILE)
+      {
+        guint r1 = MIN (r0 + TILE, n_rows);
+        guint c1 = MIN (c0 + TILE, n_cols);
+
+        for (guint r = r0; r < r1; r++)
+          {
+            const double *row = cost + (gsize) r * n_cols;
+            double *dst = work + r;
+            guint8 live = 0;
+
+            for (guint c = c0; c < c1; c++)
+              {
+                double x = row[c];
+                guint8 finite = isfinite (x);
+
+                live |= finite;
+                col_live[c] |= finite;
+                nan_seen |= x != x;
+                dst[(gsize) c * n_rows] = finite ? x : INFINITY;
+              }
+            row_live[r] |= live;
+          }
+      }
+
+  *has_nan = nan_seen;
+  return work;
+}
+
+/* Copies the live lines, transposed if asked, with every infeasible pair
+ * as +INFINITY. Only for inputs with dead lines or -INFINITY. */
+static double *
+gather (const double *cost,
+        guint         n_cols,
+        const guint  *rows,
+        guint         n_live_rows,
+        const guint  *cols,
+        guint         n_live_cols,
+        gboolean      transpose)
+{
+  double *work = g_new (double, (gsize) n_live_rows * n_live_cols);
+
+  for (guint i0 = 0; i0 < n_live_rows; i0 += TILE)
+    for (guint j0 = 0; j0 < n_live_cols; j0 += TILE)
+      {
+        guint i1 = MIN (i0 + TILE, n_live_rows);
+        guint j1 = MIN (j0 + TILE, n_live_cols);
+
+        for (guint i = i0; i < i1; i++)
+          {
+            const double *src = cost + (gsize) rows[i] * n_cols;
+
+            for (guint j = j0; j < j1; j++)
+              {
+                double x = src[cols[j]];
+                gsize k = transpose ? (gsize) j * n_live_rows + i
+                                    : (gsize) i * n_live_cols + j;
+
+                work[k] = isfinite (x) ? x : INFINITY;
+              }
+          }
+      }
+
+  return work;
+}
+
+static guint *
+live_list (const guint8 *live,
+           guint         n,
+           guint        *n_live)
+{
+  guint *list = g_new (guint, n);
+
+  *n_live = 0;
+  for (guint k = 0; k < n; k++)
+    {
+      if (live[k])
+        list[(*n_live)++] = k;
+    }
+
+  return list;
+}
+
 gboolean
 cd_lap_solve (guint          n_rows,
               guint          n_cols,
@@ -353,14 +508,16 @@ cd_lap_solve (guint          n_rows,
               double        *total_cost,
               GError       **error)
 {
+  g_autofree guint8 *row_live = NULL;
+  g_autofree guint8 *col_live = NULL;
   g_autofree guint *live_rows = NULL;
   g_autofree guint *live_cols = NULL;
   g_autofree double *work = NULL;
   guint n_live_rows = 0;
   guint n_live_cols = 0;
-  gboolean all_plus_inf = TRUE;
+  gboolean has_nan = FALSE;
+  gboolean has_minus_inf = FALSE;
   gboolean transpose;
-  const double *matrix;
   double total = 0;
   Lap lap;
 
@@ -378,99 +535,48 @@ cd_lap_solve (guint          n_rows,
   if (n_rows == 0 || n_cols == 0)
     return TRUE;
 
-  /* One pass: refuse NaN, find the lines with at least one feasible pair. */
-  live_rows = g_new (guint, n_rows);
-  live_cols = g_new0 (guint, n_cols);
-  for (guint r = 0; r < n_rows; r++)
+  row_live = g_new0 (guint8, n_rows);
+  col_live = g_new0 (guint8, n_cols);
+  transpose = n_rows > n_cols;
+  if (transpose)
+    work = scan_transposed (cost, n_rows, n_cols, row_live, col_live, &has_nan);
+  else
+    scan_in_place (cost, n_rows, n_cols, row_live, col_live, &has_nan, &has_minus_inf);
+
+  if (has_nan)
     {
-      const double *row = cost + (gsize) r * n_cols;
-      gboolean live = FALSE;
-
-      for (guint c = 0; c < n_cols; c++)
+      for (gsize k = 0; k < (gsize) n_rows * n_cols; k++)
         {
-          double x = row[c];
-
-          if (isfinite (x))
-            {
-              live = TRUE;
-              live_cols[c] = 1;
-            }
-          else if (isnan (x))
+          if (isnan (cost[k]))
             {
               g_set_error (error, CD_LAP_ERROR, CD_LAP_ERROR_INVALID_COST,
                            _("The cost of row %u, column %u is not a number. "
                              "Mark impossible pairs as infinite instead."),
-                           r, c);
-              return FALSE;
-            }
-          else if (x != INFINITY)
-            {
-              all_plus_inf = FALSE;
+                           (guint) (k / n_cols), (guint) (k % n_cols));
+              break;
             }
         }
-
-      if (live)
-        live_rows[n_live_rows++] = r;
-    }
-  for (guint c = 0; c < n_cols; c++)
-    {
-      if (live_cols[c])
-        live_cols[n_live_cols++] = c;
+      return FALSE;
     }
 
+  live_rows = live_list (row_live, n_rows, &n_live_rows);
+  live_cols = live_list (col_live, n_cols, &n_live_cols);
   if (n_live_rows == 0)
     return TRUE;
 
-  transpose = n_live_rows > n_live_cols;
-
-  if (!transpose && all_plus_inf &&
-      n_live_rows == n_rows && n_live_cols == n_cols)
+  /* Rare: drop dead lines (they would only lengthen every scan) and pick
+   * the orientation again from what is left. */
+  if (n_live_rows < n_rows || n_live_cols < n_cols || has_minus_inf)
     {
-      matrix = cost;
-    }
-  else if (!transpose)
-    {
-      work = g_new (double, (gsize) n_live_rows * n_live_cols);
-      for (guint i = 0; i < n_live_rows; i++)
-        {
-          const double *src = cost + (gsize) live_rows[i] * n_cols;
-          double *dst = work + (gsize) i * n_live_cols;
-
-          for (guint j = 0; j < n_live_cols; j++)
-            {
-              double x = src[live_cols[j]];
-              dst[j] = isfinite (x) ? x : INFINITY;
-            }
-        }
-      matrix = work;
-    }
-  else
-    {
-      /* Tiled, so that neither side walks memory with a long stride. */
-      work = g_new (double, (gsize) n_live_rows * n_live_cols);
-      for (guint i0 = 0; i0 < n_live_rows; i0 += TILE)
-        for (guint j0 = 0; j0 < n_live_cols; j0 += TILE)
-          {
-            guint i1 = MIN (i0 + TILE, n_live_rows);
-            guint j1 = MIN (j0 + TILE, n_live_cols);
-
-            for (guint i = i0; i < i1; i++)
-              {
-                const double *src = cost + (gsize) live_rows[i] * n_cols;
-
-                for (guint j = j0; j < j1; j++)
-                  {
-                    double x = src[live_cols[j]];
-                    work[(gsize) j * n_live_rows + i] = isfinite (x) ? x : INFINITY;
-                  }
-              }
-          }
-      matrix = work;
+      transpose = n_live_rows > n_live_cols;
+      g_free (work);
+      work = gather (cost, n_cols, live_rows, n_live_rows,
+                     live_cols, n_live_cols, transpose);
     }
 
   if (!transpose)
     {
-      lap_init (&lap, n_live_rows, n_live_cols, matrix);
+      lap_init (&lap, n_live_rows, n_live_cols, work != NULL ? work : cost);
       lap_run (&lap);
       for (guint i = 0; i < n_live_rows; i++)
         {
@@ -480,7 +586,7 @@ cd_lap_solve (guint          n_rows,
     }
   else
     {
-      lap_init (&lap, n_live_cols, n_live_rows, matrix);
+      lap_init (&lap, n_live_cols, n_live_rows, work);
       lap_run (&lap);
       for (guint j = 0; j < n_live_cols; j++)
         {
@@ -500,3 +606,4 @@ cd_lap_solve (guint          n_rows,
 
   return TRUE;
 }
+
