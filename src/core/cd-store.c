@@ -1,0 +1,1990 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cd-store.c: records in SQLite, one table per kind, JSON as the truth. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cd-model.h"
+#include "cd-store.h"
+#include "cd-store-private.h"
+
+/* Long enough to ride out another worker's commit, short enough that a
+ * stuck writer surfaces as an error instead of a hung request. */
+#define BUSY_TIMEOUT_MS 5000
+
+typedef enum {
+  KIND_TICKET,
+  KIND_CREW,
+  KIND_CALLBACK,
+  KIND_ASSIGNMENT_EVENT,
+  KIND_USER,
+  KIND_SLA_POLICY,
+} Kind;
+
+#define N_KINDS (KIND_SLA_POLICY + 1)
+
+typedef enum {
+  OP_SAVE,
+  OP_LOAD,
+  OP_DELETE,
+  OP_LIST,
+} Op;
+
+#define N_OPS (OP_LIST + 1)
+
+typedef enum {
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ROLLBACK,
+  STMT_SAVEPOINT,
+  STMT_RELEASE,
+  STMT_ROLLBACK_TO,
+  STMT_GET_REV,
+  STMT_NEXT_REV,
+  STMT_SET_REV,
+  STMT_OPEN_TICKETS, /* 8 variants, indexed by a filter mask */
+  STMT_OPEN_TICKETS_LAST = STMT_OPEN_TICKETS + 7,
+  STMT_COUNT_OPEN,
+  STMT_DEADLINES,
+  STMT_CHANGES,
+  STMT_CREWS,
+  STMT_CREWS_UTILITY,
+  STMT_SET_POSITION,
+  STMT_CALLBACKS_DUE,
+  STMT_CALLBACKS_FOR_TICKET,
+  STMT_EVENTS_FOR_TICKET,
+  STMT_FIND_USER,
+  STMT_FIND_SLA_POLICY,
+} Stmt;
+
+#define N_STMTS (STMT_FIND_SLA_POLICY + 1)
+
+/* Filter bits of STMT_OPEN_TICKETS + mask. */
+#define FILTER_STATUS 1
+#define FILTER_AREA   2
+#define FILTER_CREW   4
+
+struct _CdStore
+{
+  GObject        parent_instance;
+
+  sqlite3       *db;
+  char          *path;
+  guint          schema_version;
+  guint          depth;          /* 0: autocommit; 1: BEGIN; > 1: savepoints */
+
+  sqlite3_stmt  *stmts[N_STMTS];
+  sqlite3_stmt  *kind_stmts[N_KINDS][N_OPS];
+};
+
+G_DEFINE_FINAL_TYPE (CdStore, cd_store, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (cd-store-error-quark, cd_store_error)
+
+/* Schema ------------------------------------------------------------------ */
+
+/* Every kind's table starts with the same five columns: the record's
+ * identity, a tombstone flag and the JSON. A tombstone drops the JSON and
+ * keeps id and rev so the changes feed can report the deletion. The
+ * columns after them are copies of fields, extracted in C when saving, for
+ * what the queries filter and sort on. Enums are stored as their nicks. */
+#define COMMON_COLUMNS \
+  "id      TEXT PRIMARY KEY NOT NULL," \
+  "version INTEGER NOT NULL," \
+  "rev     INTEGER NOT NULL," \
+  "deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))," \
+  "data    TEXT CHECK (deleted = 1 OR data IS NOT NULL)"
+
+/* Migration N (1-based) is migrations[N - 1]; each runs in its own
+ * transaction and must end by setting user_version to N. Never edit a
+ * released step: add a new one. */
+static const char * const migrations[] = {
+  /* 1: the first schema. Partial indexes on open = 1 keep only the few
+   * thousand open tickets in the hot indexes while closed ones pile up. */
+  "CREATE TABLE meta ("
+  "  key   TEXT PRIMARY KEY NOT NULL,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "INSERT INTO meta (key, value) VALUES ('rev', 0);"
+
+  "CREATE TABLE tickets (" COMMON_COLUMNS ","
+  "  status     TEXT,"
+  "  open       INTEGER NOT NULL DEFAULT 0,"
+  "  paused     INTEGER NOT NULL DEFAULT 0,"
+  "  area       TEXT,"
+  "  crew_id    TEXT,"
+  "  utility    TEXT,"
+  "  category   TEXT,"
+  "  created_at INTEGER NOT NULL DEFAULT 0,"
+  "  next_due   INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX tickets_rev ON tickets (rev);"
+  "CREATE INDEX tickets_open ON tickets (created_at, id) WHERE open = 1;"
+  /* open is redundant here but lets the per-status count be answered
+   * from this index alone (SQLite 3.40 does not count a partial index's
+   * WHERE terms as covered). */
+  "CREATE INDEX tickets_open_status ON tickets (status, created_at, id, open) WHERE open = 1;"
+  /* Each filter's index also yields the order (created_at, id), so no
+   * combination sorts, whatever statistics the planner has. */
+  "CREATE INDEX tickets_open_area ON tickets (area, created_at, id) WHERE open = 1;"
+  "CREATE INDEX tickets_open_crew ON tickets (crew_id, created_at, id) WHERE open = 1;"
+  "CREATE INDEX tickets_deadline ON tickets (next_due, id)"
+  "  WHERE open = 1 AND paused = 0 AND next_due > 0;"
+
+  "CREATE TABLE crews (" COMMON_COLUMNS ","
+  "  name    TEXT,"
+  "  utility TEXT,"
+  "  status  TEXT"
+  ");"
+  "CREATE INDEX crews_rev ON crews (rev);"
+  "CREATE INDEX crews_live ON crews (name, id) WHERE deleted = 0;"
+  "CREATE INDEX crews_utility ON crews (utility, name, id) WHERE deleted = 0;"
+
+  /* Positions are ephemeral: the latest per crew, outside the change log,
+   * laid over the crew record when it is read. */
+  "CREATE TABLE crew_positions ("
+  "  crew_id   TEXT PRIMARY KEY NOT NULL REFERENCES crews (id) ON DELETE CASCADE,"
+  "  lat       REAL NOT NULL,"
+  "  lon       REAL NOT NULL,"
+  "  heading   REAL NOT NULL DEFAULT 0,"
+  "  speed_kmh REAL NOT NULL DEFAULT 0,"
+  "  at        INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+
+  "CREATE TABLE callbacks (" COMMON_COLUMNS ","
+  "  ticket_id TEXT,"
+  "  due_at    INTEGER NOT NULL DEFAULT 0,"
+  "  priority  INTEGER NOT NULL DEFAULT 0,"
+  "  status    TEXT"
+  ");"
+  "CREATE INDEX callbacks_rev ON callbacks (rev);"
+  "CREATE INDEX callbacks_due ON callbacks (status, due_at, priority DESC, id) WHERE deleted = 0;"
+  "CREATE INDEX callbacks_ticket ON callbacks (ticket_id, due_at, id) WHERE deleted = 0;"
+
+  "CREATE TABLE assignment_events (" COMMON_COLUMNS ","
+  "  ticket_id TEXT,"
+  "  at        INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX assignment_events_rev ON assignment_events (rev);"
+  "CREATE INDEX assignment_events_ticket ON assignment_events (ticket_id, at, id) WHERE deleted = 0;"
+
+  "CREATE TABLE users (" COMMON_COLUMNS ","
+  "  username TEXT"
+  ");"
+  "CREATE INDEX users_rev ON users (rev);"
+  "CREATE UNIQUE INDEX users_username ON users (username) WHERE deleted = 0;"
+
+  "CREATE TABLE sla_policies (" COMMON_COLUMNS ","
+  "  category   TEXT,"
+  "  urgency    TEXT,"
+  "  area_class TEXT"
+  ");"
+  "CREATE INDEX sla_policies_rev ON sla_policies (rev);"
+  "CREATE UNIQUE INDEX sla_policies_key ON sla_policies (category, urgency, area_class)"
+  "  WHERE deleted = 0;"
+
+  "PRAGMA application_id = 1128559467;" /* CD_STORE_APPLICATION_ID */
+  "PRAGMA user_version = 1;",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CD_STORE_SCHEMA_VERSION);
+G_STATIC_ASSERT (CD_STORE_APPLICATION_ID == 1128559467);
+
+/* Cheap reads that walk from the root of each table (and the rev indexes)
+ * to its first and last leaf: O(depth), not O(size). Together with reading
+ * the schema they catch a damaged header, schema or root page at open
+ * without paying for PRAGMA quick_check on every start; deeper damage is
+ * reported as CORRUPT by the query that meets it, and cd_store_check()
+ * runs the full check on request. */
+typedef struct {
+  guint       since_version;
+  const char *sql;
+} Probe;
+
+#define PROBE_TABLE(t) \
+  "SELECT (SELECT min(rowid) FROM " t "), (SELECT max(rowid) FROM " t "), (SELECT max(rev) FROM " t ")"
+
+static const Probe probes[] = {
+  { 1, "SELECT (SELECT min(key) FROM meta), (SELECT max(key) FROM meta)" },
+  { 1, PROBE_TABLE ("tickets") },
+  { 1, PROBE_TABLE ("crews") },
+  { 1, "SELECT (SELECT min(crew_id) FROM crew_positions), (SELECT max(crew_id) FROM crew_positions)" },
+  { 1, PROBE_TABLE ("callbacks") },
+  { 1, PROBE_TABLE ("assignment_events") },
+  { 1, PROBE_TABLE ("users") },
+  { 1, PROBE_TABLE ("sla_policies") },
+};
+
+/* Statements -------------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *sql;
+} StmtInfo;
+
+#define OPEN_TICKETS(filter) \
+  "SELECT data FROM tickets WHERE open = 1" filter " ORDER BY created_at, id"
+
+#define CREW_SELECT \
+  "SELECT c.data, p.lat, p.lon, p.heading, p.speed_kmh, p.at" \
+  " FROM crews AS c LEFT JOIN crew_positions AS p ON p.crew_id = c.id"
+
+#define CHANGES_ARM(n, table) \
+  "SELECT " #n " AS kind, id, rev, deleted, data FROM " table " WHERE rev > ?1"
+
+static const StmtInfo stmt_info[N_STMTS] = {
+  [STMT_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
+  [STMT_COMMIT] = { "commit", "COMMIT" },
+  [STMT_ROLLBACK] = { "rollback", "ROLLBACK" },
+  [STMT_SAVEPOINT] = { "savepoint", "SAVEPOINT nested" },
+  [STMT_RELEASE] = { "release", "RELEASE nested" },
+  [STMT_ROLLBACK_TO] = { "rollback_to", "ROLLBACK TO nested" },
+  [STMT_GET_REV] = { "get_rev", "SELECT value FROM meta WHERE key = 'rev'" },
+  [STMT_NEXT_REV] = { "next_rev", "UPDATE meta SET value = value + 1 WHERE key = 'rev' RETURNING value" },
+  [STMT_SET_REV] = { "set_rev", "UPDATE meta SET value = ?1 WHERE key = 'rev'" },
+  [STMT_OPEN_TICKETS + 0] = { "open_tickets", OPEN_TICKETS ("") },
+  [STMT_OPEN_TICKETS + FILTER_STATUS] = {
+    "open_tickets.status", OPEN_TICKETS (" AND status = ?1") },
+  [STMT_OPEN_TICKETS + FILTER_AREA] = {
+    "open_tickets.area", OPEN_TICKETS (" AND area = ?2") },
+  [STMT_OPEN_TICKETS + FILTER_STATUS + FILTER_AREA] = {
+    "open_tickets.status.area", OPEN_TICKETS (" AND status = ?1 AND area = ?2") },
+  [STMT_OPEN_TICKETS + FILTER_CREW] = {
+    "open_tickets.crew", OPEN_TICKETS (" AND crew_id = ?3") },
+  [STMT_OPEN_TICKETS + FILTER_STATUS + FILTER_CREW] = {
+    "open_tickets.status.crew", OPEN_TICKETS (" AND status = ?1 AND crew_id = ?3") },
+  [STMT_OPEN_TICKETS + FILTER_AREA + FILTER_CREW] = {
+    "open_tickets.area.crew", OPEN_TICKETS (" AND area = ?2 AND crew_id = ?3") },
+  [STMT_OPEN_TICKETS + FILTER_STATUS + FILTER_AREA + FILTER_CREW] = {
+    "open_tickets.status.area.crew",
+    OPEN_TICKETS (" AND status = ?1 AND area = ?2 AND crew_id = ?3") },
+  [STMT_COUNT_OPEN] = {
+    "count_open", "SELECT status, count(*) FROM tickets WHERE open = 1 GROUP BY status" },
+  [STMT_DEADLINES] = {
+    "deadlines",
+    "SELECT data FROM tickets WHERE open = 1 AND paused = 0 AND next_due > 0"
+    " ORDER BY next_due, id LIMIT ?1" },
+  /* A merge of per-table index walks in rev order (MERGE (UNION ALL)):
+   * the LIMIT stops it early, nothing is sorted. The kind is the Kind
+   * value. */
+  [STMT_CHANGES] = {
+    "changes",
+    CHANGES_ARM (0, "tickets")
+    " UNION ALL " CHANGES_ARM (1, "crews")
+    " UNION ALL " CHANGES_ARM (2, "callbacks")
+    " UNION ALL " CHANGES_ARM (3, "assignment_events")
+    " UNION ALL " CHANGES_ARM (4, "users")
+    " UNION ALL " CHANGES_ARM (5, "sla_policies")
+    " ORDER BY rev LIMIT ?2" },
+  [STMT_CREWS] = {
+    "crews", CREW_SELECT " WHERE c.deleted = 0 ORDER BY c.name, c.id" },
+  [STMT_CREWS_UTILITY] = {
+    "crews.utility", CREW_SELECT " WHERE c.deleted = 0 AND c.utility = ?1 ORDER BY c.name, c.id" },
+  /* An older report arriving late must not move the crew back. */
+  [STMT_SET_POSITION] = {
+    "set_position",
+    "INSERT INTO crew_positions (crew_id, lat, lon, heading, speed_kmh, at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (crew_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon,"
+    " heading = excluded.heading, speed_kmh = excluded.speed_kmh, at = excluded.at"
+    " WHERE excluded.at >= crew_positions.at" },
+  [STMT_CALLBACKS_DUE] = {
+    "callbacks_due",
+    "SELECT data FROM callbacks WHERE deleted = 0 AND status = ?1 AND due_at < ?2"
+    " ORDER BY due_at, priority DESC, id LIMIT ?3" },
+  [STMT_CALLBACKS_FOR_TICKET] = {
+    "callbacks_for_ticket",
+    "SELECT data FROM callbacks WHERE deleted = 0 AND ticket_id = ?1 ORDER BY due_at, id" },
+  [STMT_EVENTS_FOR_TICKET] = {
+    "events_for_ticket",
+    "SELECT data FROM assignment_events WHERE deleted = 0 AND ticket_id = ?1 ORDER BY at, id" },
+  [STMT_FIND_USER] = {
+    "find_user", "SELECT data FROM users WHERE deleted = 0 AND username = ?1" },
+  [STMT_FIND_SLA_POLICY] = {
+    "find_sla_policy",
+    "SELECT data FROM sla_policies WHERE deleted = 0"
+    " AND category = ?1 AND urgency = ?2 AND area_class = ?3" },
+};
+
+typedef struct {
+  const char  *kind;
+  GType      (*get_type) (void);
+  const char  *sql[N_OPS];
+} KindInfo;
+
+#define LOAD_SQL(table) "SELECT data FROM " table " WHERE id = ?1 AND deleted = 0"
+#define LIST_SQL(table) "SELECT data FROM " table " WHERE deleted = 0 ORDER BY id"
+#define DELETE_SQL(table, extra) \
+  "UPDATE " table " SET deleted = 1, rev = ?2, version = version + 1, data = NULL" extra \
+  " WHERE id = ?1 AND deleted = 0"
+#define UPSERT_COMMON "version = excluded.version, rev = excluded.rev, deleted = 0, data = excluded.data"
+
+/* Saving binds ?1 id, ?2 version, ?3 rev, ?4 data, then the kind's own
+ * columns from ?5 in the order of bind_columns(). */
+static const char * const op_names[N_OPS] = { "save", "load", "delete", "list" };
+
+static const KindInfo kinds[N_KINDS] = {
+  [KIND_TICKET] = { "ticket", cd_ticket_get_type, {
+    "INSERT INTO tickets (id, version, rev, data, status, open, paused, area, crew_id,"
+    " utility, category, created_at, next_due)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", status = excluded.status,"
+    " open = excluded.open, paused = excluded.paused, area = excluded.area,"
+    " crew_id = excluded.crew_id, utility = excluded.utility, category = excluded.category,"
+    " created_at = excluded.created_at, next_due = excluded.next_due",
+    LOAD_SQL ("tickets"),
+    DELETE_SQL ("tickets", ", open = 0, paused = 0, next_due = 0"),
+    LIST_SQL ("tickets") } },
+  [KIND_CREW] = { "crew", cd_crew_get_type, {
+    "INSERT INTO crews (id, version, rev, data, name, utility, status)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", name = excluded.name,"
+    " utility = excluded.utility, status = excluded.status",
+    CREW_SELECT " WHERE c.id = ?1 AND c.deleted = 0",
+    DELETE_SQL ("crews", ""),
+    CREW_SELECT " WHERE c.deleted = 0 ORDER BY c.id" } },
+  [KIND_CALLBACK] = { "callback", cd_callback_get_type, {
+    "INSERT INTO callbacks (id, version, rev, data, ticket_id, due_at, priority, status)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", ticket_id = excluded.ticket_id,"
+    " due_at = excluded.due_at, priority = excluded.priority, status = excluded.status",
+    LOAD_SQL ("callbacks"),
+    DELETE_SQL ("callbacks", ""),
+    LIST_SQL ("callbacks") } },
+  [KIND_ASSIGNMENT_EVENT] = { "assignment_event", cd_assignment_event_get_type, {
+    "INSERT INTO assignment_events (id, version, rev, data, ticket_id, at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", ticket_id = excluded.ticket_id,"
+    " at = excluded.at",
+    LOAD_SQL ("assignment_events"),
+    DELETE_SQL ("assignment_events", ""),
+    LIST_SQL ("assignment_events") } },
+  [KIND_USER] = { "user", cd_user_get_type, {
+    "INSERT INTO users (id, version, rev, data, username)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", username = excluded.username",
+    LOAD_SQL ("users"),
+    DELETE_SQL ("users", ""),
+    LIST_SQL ("users") } },
+  [KIND_SLA_POLICY] = { "sla_policy", cd_sla_policy_get_type, {
+    "INSERT INTO sla_policies (id, version, rev, data, category, urgency, area_class)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", category = excluded.category,"
+    " urgency = excluded.urgency, area_class = excluded.area_class",
+    LOAD_SQL ("sla_policies"),
+    DELETE_SQL ("sla_policies", ""),
+    LIST_SQL ("sla_policies") } },
+};
+
+/* A statement on loan from the store: g_autoptr resets it and drops its
+ * bindings (and the JSON bound to it) on every path out of the caller. */
+typedef sqlite3_stmt StmtLease;
+
+static void
+stmt_lease_release (StmtLease *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StmtLease, stmt_lease_release)
+
+/* Errors ------------------------------------------------------------------ */
+
+/* Maps an SQLite result to a CD_STORE_ERROR with a sentence a user can act
+ * on; SQLite's own message is kept in parentheses for the log. */
+static void
+set_sqlite_error (GError     **error,
+                  sqlite3     *db,
+                  int          rc,
+                  const char  *path)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_NOTADB:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_A_DATABASE,
+                   _("“%s” is not a Crewdesk database, nor any database (%s). "
+                     "Choose another file."), name, detail);
+      break;
+    case SQLITE_CORRUPT:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CORRUPT,
+                   _("“%s” is damaged (%s). Restore it from a backup, or open another file."),
+                   name, detail);
+      break;
+    case SQLITE_FULL:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_FULL,
+                   _("The disk holding “%s” is full, so nothing was saved (%s). "
+                     "Free some space, then try again."), name, detail);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_BUSY,
+                   _("“%s” is locked by another program or thread (%s). "
+                     "Try again in a moment."), name, detail);
+      break;
+    case SQLITE_CONSTRAINT:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CONSTRAINT,
+                   _("The change conflicts with data already in “%s” (%s); nothing was saved."),
+                   name, detail);
+      break;
+    case SQLITE_CANTOPEN:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_IO,
+                   _("Could not open “%s” (%s). Check that its folder exists and "
+                     "that you may write to it."), name, detail);
+      break;
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_IO,
+                   _("Could not read or write “%s” (%s). Check that the disk is "
+                     "present and that you may write to the file."), name, detail);
+      break;
+    default:
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_FAILED,
+                   _("The database “%s” reported an error (%s)."), name, detail);
+      break;
+    }
+}
+
+static void
+store_error (CdStore  *self,
+             int       rc,
+             GError  **error)
+{
+  set_sqlite_error (error, self->db, rc, self->path);
+}
+
+static void
+set_corrupt_record_error (CdStore     *self,
+                          Kind         kind,
+                          const char  *detail,
+                          GError     **error)
+{
+  g_autofree char *name = g_filename_display_name (self->path);
+
+  g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CORRUPT,
+               _("A %s stored in “%s” cannot be read (%s). Restore the file from "
+                 "a backup, or update Crewdesk if a newer one wrote it."),
+               kinds[kind].kind, name, detail);
+}
+
+static void
+set_newer_schema_error (const char  *path,
+                        gint64       version,
+                        GError     **error)
+{
+  g_autofree char *name = g_filename_display_name (path);
+
+  /* user_version is a 32-bit field. */
+  g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NEWER_SCHEMA,
+               _("“%s” was written by a newer Crewdesk (schema %d, this one knows %d). "
+                 "Update Crewdesk, or open another file."),
+               name, (int) version, CD_STORE_SCHEMA_VERSION);
+}
+
+/* After an I/O error, SQLITE_FULL or the like SQLite may roll the whole
+ * transaction back by itself. Carrying on would run the caller's next
+ * statements in autocommit mode, each committing on its own, so refuse. */
+static gboolean
+check_transaction (CdStore  *self,
+                   GError  **error)
+{
+  if (self->depth > 0 && sqlite3_get_autocommit (self->db))
+    {
+      g_set_error_literal (error, CD_STORE_ERROR, CD_STORE_ERROR_ABORTED,
+                           _("The transaction was already rolled back after an earlier "
+                             "error, so nothing in it was saved. Try the change again."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Helpers ----------------------------------------------------------------- */
+
+static const char *
+enum_nick (GType type,
+           gint  value)
+{
+  GEnumClass *klass = g_type_class_peek (type);
+  GEnumValue *ev;
+
+  /* Kept for the program's life, like every registered enum class. */
+  if (klass == NULL)
+    klass = g_type_class_ref (type);
+
+  ev = g_enum_get_value (klass, value);
+  return ev != NULL ? ev->value_nick : NULL;
+}
+
+static gboolean
+kind_for_type (GType  type,
+               Kind  *kind)
+{
+  for (guint i = 0; i < N_KINDS; i++)
+    if (kinds[i].get_type () == type)
+      {
+        *kind = (Kind) i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/* The earliest deadline whose milestone has not happened yet; 0 if none.
+ * The SLA clock has the public equivalent; keep the two in step. */
+static gint64
+ticket_next_due (CdTicket *ticket)
+{
+  const gint64 due[] = { ticket->due_first_response, ticket->due_on_site, ticket->due_resolved };
+  const gint64 done[] = { ticket->first_response_at, ticket->on_site_at, ticket->resolved_at };
+  gint64 next = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (due); i++)
+    if (due[i] > 0 && done[i] == 0 && (next == 0 || due[i] < next))
+      next = due[i];
+
+  return next;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  /* The lease clears bindings before the record can go away. */
+  sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+}
+
+static void
+bind_columns (sqlite3_stmt *stmt,
+              Kind          kind,
+              CdRecord     *record)
+{
+  switch (kind)
+    {
+    case KIND_TICKET:
+      {
+        CdTicket *t = CD_TICKET (record);
+        gboolean open = cd_ticket_is_open (t);
+
+        bind_text (stmt, 5, enum_nick (CD_TYPE_TICKET_STATUS, t->status));
+        sqlite3_bind_int (stmt, 6, open);
+        sqlite3_bind_int (stmt, 7, cd_ticket_is_paused (t));
+        bind_text (stmt, 8, t->area);
+        bind_text (stmt, 9, t->crew_id);
+        bind_text (stmt, 10, enum_nick (CD_TYPE_UTILITY, t->utility));
+        bind_text (stmt, 11, enum_nick (CD_TYPE_CATEGORY, t->category));
+        sqlite3_bind_int64 (stmt, 12, t->created_at);
+        sqlite3_bind_int64 (stmt, 13, open ? ticket_next_due (t) : 0);
+        break;
+      }
+    case KIND_CREW:
+      {
+        CdCrew *c = CD_CREW (record);
+
+        bind_text (stmt, 5, c->name);
+        bind_text (stmt, 6, enum_nick (CD_TYPE_UTILITY, c->utility));
+        bind_text (stmt, 7, enum_nick (CD_TYPE_CREW_STATUS, c->status));
+        break;
+      }
+    case KIND_CALLBACK:
+      {
+        CdCallback *b = CD_CALLBACK (record);
+
+        bind_text (stmt, 5, b->ticket_id);
+        sqlite3_bind_int64 (stmt, 6, b->due_at);
+        sqlite3_bind_int64 (stmt, 7, b->priority);
+        bind_text (stmt, 8, enum_nick (CD_TYPE_CALLBACK_STATUS, b->status));
+        break;
+      }
+    case KIND_ASSIGNMENT_EVENT:
+      {
+        CdAssignmentEvent *e = CD_ASSIGNMENT_EVENT (record);
+
+        bind_text (stmt, 5, e->ticket_id);
+        sqlite3_bind_int64 (stmt, 6, e->at);
+        break;
+      }
+    case KIND_USER:
+      bind_text (stmt, 5, CD_USER (record)->username);
+      break;
+    case KIND_SLA_POLICY:
+      {
+        CdSlaPolicy *p = CD_SLA_POLICY (record);
+
+        bind_text (stmt, 5, enum_nick (CD_TYPE_CATEGORY, p->category));
+        bind_text (stmt, 6, enum_nick (CD_TYPE_URGENCY, p->urgency));
+        bind_text (stmt, 7, enum_nick (CD_TYPE_AREA_CLASS, p->area_class));
+        break;
+      }
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Lays the ephemeral position (columns @col .. @col + 4: lat, lon, heading,
+ * speed, at) over the crew's own when it is newer. */
+static void
+apply_position (CdCrew       *crew,
+                sqlite3_stmt *stmt,
+                int           col)
+{
+  gint64 at;
+
+  if (sqlite3_column_type (stmt, col + 4) == SQLITE_NULL)
+    return;
+
+  at = sqlite3_column_int64 (stmt, col + 4);
+  if (at <= crew->position_at)
+    return;
+
+  crew->lat = sqlite3_column_double (stmt, col);
+  crew->lon = sqlite3_column_double (stmt, col + 1);
+  crew->heading = sqlite3_column_double (stmt, col + 2);
+  crew->speed_kmh = sqlite3_column_double (stmt, col + 3);
+  crew->position_at = at;
+}
+
+/* Decodes the JSON in column @col; a crew query carries its position in
+ * the five columns after it. */
+static CdRecord *
+read_record (CdStore       *self,
+             Kind           kind,
+             sqlite3_stmt  *stmt,
+             int            col,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *data = (const char *) sqlite3_column_text (stmt, col);
+  int length = sqlite3_column_bytes (stmt, col);
+  CdRecord *record;
+
+  if (data == NULL)
+    {
+      set_corrupt_record_error (self, kind, _("the row has no data"), error);
+      return NULL;
+    }
+
+  /* Default flags: members a newer Crewdesk added are skipped, not fatal. */
+  record = cd_record_new_from_data (kinds[kind].get_type (), data, length,
+                                    CD_DECODE_DEFAULT, &local_error);
+  if (record == NULL)
+    {
+      set_corrupt_record_error (self, kind, local_error->message, error);
+      return NULL;
+    }
+
+  if (kind == KIND_CREW && sqlite3_column_count (stmt) >= col + 6)
+    apply_position (CD_CREW (record), stmt, col + 1);
+
+  return record;
+}
+
+/* Steps @stmt to the end, decoding column 0 of each row. */
+static GPtrArray *
+collect (CdStore       *self,
+         sqlite3_stmt  *stmt,
+         Kind           kind,
+         GError       **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CdRecord *record = read_record (self, kind, stmt, 0, error);
+
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&records);
+}
+
+/* Steps @stmt to the end, expecting at most one row. */
+static gpointer
+collect_one (CdStore       *self,
+             sqlite3_stmt  *stmt,
+             Kind           kind,
+             const char    *key,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) records = collect (self, stmt, kind, error);
+
+  if (records == NULL)
+    return NULL;
+
+  if (records->len == 0)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("There is no %s “%s”. It may have been deleted."),
+                   kinds[kind].kind, key);
+      return NULL;
+    }
+
+  return g_object_ref (g_ptr_array_index (records, 0));
+}
+
+static gboolean
+run (CdStore       *self,
+     sqlite3_stmt  *stmt,
+     GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      store_error (self, rc, error);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Runs fixed SQL (no values in it) on a bare connection; returns the SQLite
+ * result and the first column of the last row in @value. */
+static int
+query_int64 (sqlite3    *db,
+             const char *sql,
+             gint64     *value)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (value != NULL)
+      *value = sqlite3_column_int64 (stmt, 0);
+
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static gboolean
+exec_sql (CdStore     *self,
+          const char  *sql,
+          GError     **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Opening ----------------------------------------------------------------- */
+
+/* Decides, reading only, whether @db holds a Crewdesk schema this build can
+ * use (@version, 0 for an empty file) or something else. */
+static gboolean
+identify (sqlite3     *db,
+          const char  *path,
+          guint       *version,
+          GError     **error)
+{
+  g_autofree char *name = g_filename_display_name (path);
+  gint64 app_id = 0;
+  gint64 user_version = 0;
+  gint64 n_objects = 0;
+  int rc;
+
+  rc = query_int64 (db, "PRAGMA application_id", &app_id);
+  if (rc == SQLITE_OK)
+    rc = query_int64 (db, "PRAGMA user_version", &user_version);
+  if (rc == SQLITE_OK)
+    rc = query_int64 (db, "SELECT count(*) FROM sqlite_schema", &n_objects);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      return FALSE;
+    }
+
+  if (app_id == 0 && user_version == 0 && n_objects == 0)
+    {
+      *version = 0;
+      return TRUE;
+    }
+
+  if (app_id != CD_STORE_APPLICATION_ID)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_FOREIGN,
+                   _("“%s” is a database of another application, not a Crewdesk file. "
+                     "Open a Crewdesk file, or choose a new file name."), name);
+      return FALSE;
+    }
+
+  if (user_version > CD_STORE_SCHEMA_VERSION)
+    {
+      set_newer_schema_error (path, user_version, error);
+      return FALSE;
+    }
+
+  /* Migrations set both marks in one transaction, so one without the
+   * other means the header was tampered with. */
+  if (user_version < 1)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CORRUPT,
+                   _("“%s” is damaged (its schema version is missing). Restore it "
+                     "from a backup, or open another file."), name);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
+    {
+      if (probes[i].since_version > user_version)
+        continue;
+
+      rc = query_int64 (db, probes[i].sql, NULL);
+      if (rc == SQLITE_ERROR)
+        {
+          /* A table of ours is missing or mangled: damage, not a bug. */
+          g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CORRUPT,
+                       _("“%s” is damaged (%s). Restore it from a backup, or open "
+                         "another file."), name, sqlite3_errmsg (db));
+          return FALSE;
+        }
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (error, db, rc, path);
+          return FALSE;
+        }
+    }
+
+  *version = (guint) user_version;
+  return TRUE;
+}
+
+/* Looks at an existing file through a read-only connection before the
+ * read-write one exists, so that nothing SQLite does on a writable
+ * connection (rolling back a hot journal, checkpointing a WAL on close,
+ * switching the journal mode) can touch a file that is not ours. */
+static gboolean
+probe_file (const char  *path,
+            GError     **error)
+{
+  GStatBuf st;
+  g_autofree char *wal_path = NULL;
+  sqlite3 *db = NULL;
+  guint version = 0;
+  gboolean ok;
+  int rc;
+
+  /* Nothing there yet: the read-write open creates it or says why not. */
+  if (g_stat (path, &st) != 0)
+    return TRUE;
+
+  if (!S_ISREG (st.st_mode))
+    {
+      g_autofree char *name = g_filename_display_name (path);
+
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_IO,
+                   _("“%s” is not a file. Choose a file name."), name);
+      return FALSE;
+    }
+
+  /* An empty file is an empty database to SQLite: ours to set up. */
+  if (st.st_size == 0)
+    return TRUE;
+
+  /* Without a -wal file the main file holds everything: read it as
+   * immutable, so SQLite creates no -wal or -shm beside a file that may
+   * not be ours. With one, its frames count, so open read-only normally.
+   * Either way the read-write connection identifies the file again. */
+  wal_path = g_strconcat (path, "-wal", NULL);
+  if (g_file_test (wal_path, G_FILE_TEST_EXISTS))
+    {
+      rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
+    }
+  else
+    {
+      g_autofree char *escaped = g_uri_escape_string (path, "/", FALSE);
+      g_autofree char *uri = g_strconcat ("file:", escaped, "?immutable=1", NULL);
+
+      rc = sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    }
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, rc, path);
+      sqlite3_close (db);
+      return FALSE;
+    }
+
+  sqlite3_extended_result_codes (db, 1);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  ok = identify (db, path, &version, error);
+  sqlite3_close (db);
+
+  return ok;
+}
+
+static gboolean
+migrate (CdStore  *self,
+         guint     version,
+         GError  **error)
+{
+  guint v = version;
+
+  while (v < G_N_ELEMENTS (migrations))
+    {
+      gint64 current = 0;
+      int rc;
+
+      if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+
+      /* Another process may have migrated while we waited for the lock. */
+      rc = query_int64 (self->db, "PRAGMA user_version", &current);
+      if (rc != SQLITE_OK)
+        {
+          store_error (self, rc, error);
+          exec_sql (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+
+      if (current != v)
+        {
+          exec_sql (self, "ROLLBACK", NULL);
+          if (current > CD_STORE_SCHEMA_VERSION)
+            {
+              set_newer_schema_error (self->path, current, error);
+              return FALSE;
+            }
+          v = (guint) MAX (current, 0);
+          continue;
+        }
+
+      g_debug ("Store %s: migrating to schema %u", self->path, v + 1);
+      if (!exec_sql (self, migrations[v], error))
+        {
+          exec_sql (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+
+      rc = query_int64 (self->db, "PRAGMA user_version", &current);
+      g_assert (rc != SQLITE_OK || current == v + 1);
+
+      if (!exec_sql (self, "COMMIT", error))
+        {
+          exec_sql (self, "ROLLBACK", NULL);
+          return FALSE;
+        }
+
+      v++;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+prepare (CdStore       *self,
+         const char    *sql,
+         sqlite3_stmt **stmt,
+         GError       **error)
+{
+  int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+prepare_all (CdStore  *self,
+             GError  **error)
+{
+  for (guint i = 0; i < N_STMTS; i++)
+    if (!prepare (self, stmt_info[i].sql, &self->stmts[i], error))
+      return FALSE;
+
+  for (guint k = 0; k < N_KINDS; k++)
+    for (guint op = 0; op < N_OPS; op++)
+      if (!prepare (self, kinds[k].sql[op], &self->kind_stmts[k][op], error))
+        return FALSE;
+
+  return TRUE;
+}
+
+/* GObject ----------------------------------------------------------------- */
+
+static void
+cd_store_finalize (GObject *object)
+{
+  CdStore *self = (CdStore *) object;
+
+  if (self->depth > 0)
+    g_warning ("Store %s closed inside a transaction; it was rolled back", self->path);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    sqlite3_finalize (self->stmts[i]);
+  for (guint k = 0; k < N_KINDS; k++)
+    for (guint op = 0; op < N_OPS; op++)
+      sqlite3_finalize (self->kind_stmts[k][op]);
+
+  /* Closing the last connection checkpoints the WAL and removes it. */
+  if (self->db != NULL && sqlite3_close (self->db) != SQLITE_OK)
+    g_warning ("Store %s did not close cleanly: %s", self->path, sqlite3_errmsg (self->db));
+
+  g_free (self->path);
+
+  G_OBJECT_CLASS (cd_store_parent_class)->finalize (object);
+}
+
+static void
+cd_store_class_init (CdStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cd_store_finalize;
+}
+
+static void
+cd_store_init (CdStore *self)
+{
+}
+
+/* Public API -------------------------------------------------------------- */
+
+void
+cd_store_change_free (CdStoreChange *change)
+{
+  if (change == NULL)
+    return;
+
+  g_free (change->id);
+  g_clear_object (&change->record);
+  g_free (change);
+}
+
+/**
+ * cd_store_open:
+ * @path: a file name, or ":memory:"
+ * @error: a #GError
+ *
+ * Opens (or creates) the store at @path and brings its schema up to
+ * CD_STORE_SCHEMA_VERSION. A file that is not an SQLite database, a
+ * damaged one, another application's, or one from a newer Crewdesk is
+ * refused with a CD_STORE_ERROR and left exactly as it was.
+ *
+ * Returns: (transfer full): the store, or %NULL
+ */
+CdStore *
+cd_store_open (const char  *path,
+               GError     **error)
+{
+  g_autoptr(CdStore) self = NULL;
+  guint version = 0;
+  gboolean in_memory;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  cd_model_init ();
+
+  in_memory = path[0] == '\0' || strcmp (path, ":memory:") == 0;
+  if (!in_memory && !probe_file (path, error))
+    return NULL;
+
+  self = g_object_new (CD_TYPE_STORE, NULL);
+  self->path = g_strdup (path);
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  /* Again on this connection, before its first write: the file may have
+   * been replaced since the probe. */
+  if (!identify (self->db, path, &version, error))
+    return NULL;
+
+  if (!exec_sql (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec_sql (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec_sql (self, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (self, version, error) ||
+      !prepare_all (self, error))
+    return NULL;
+
+  self->schema_version = CD_STORE_SCHEMA_VERSION;
+
+  return g_steal_pointer (&self);
+}
+
+const char *
+cd_store_get_path (CdStore *self)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  return self->path;
+}
+
+guint
+cd_store_get_schema_version (CdStore *self)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), 0);
+
+  return self->schema_version;
+}
+
+/**
+ * cd_store_set_synchronous_full:
+ * @full: %TRUE for synchronous=FULL, %FALSE for NORMAL (the default)
+ *
+ * With FULL every commit syncs the WAL, so a committed change survives a
+ * power cut: what the server needs before it replies to a mutation. It
+ * costs one fsync per transaction. Not inside a transaction.
+ */
+gboolean
+cd_store_set_synchronous_full (CdStore  *self,
+                               gboolean  full,
+                               GError  **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  return exec_sql (self, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                   error);
+}
+
+/**
+ * cd_store_check:
+ *
+ * Runs PRAGMA quick_check: reads every page, so it costs time in
+ * proportion to the file (see the benchmark). For a maintenance command
+ * or after a CORRUPT error, not for every start.
+ *
+ * Returns: %TRUE if the file is sound; otherwise CD_STORE_ERROR_CORRUPT
+ *   (or the error that stopped the check)
+ */
+gboolean
+cd_store_check (CdStore  *self,
+                GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *problem = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  rc = sqlite3_prepare_v2 (self->db, "PRAGMA quick_check", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (stmt, 0);
+
+      if (problem == NULL && g_strcmp0 (line, "ok") != 0)
+        problem = g_strdup (line);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  sqlite3_finalize (stmt);
+
+  if (problem != NULL)
+    {
+      g_autofree char *name = g_filename_display_name (self->path);
+
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_CORRUPT,
+                   _("“%s” is damaged (%s). Restore it from a backup, or open another file."),
+                   name, problem);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cd_store_begin:
+ *
+ * Starts a transaction, or a nested one inside it. The outermost is BEGIN
+ * IMMEDIATE: it takes the write lock now (waiting up to the busy timeout),
+ * so two writers never deadlock upgrading a read lock. Nested levels are
+ * savepoints: cd_store_rollback() there undoes only the nested work.
+ * Every successful begin needs exactly one commit or rollback.
+ */
+gboolean
+cd_store_begin (CdStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  if (!run (self, self->stmts[self->depth == 0 ? STMT_BEGIN : STMT_SAVEPOINT], error))
+    return FALSE;
+
+  self->depth++;
+  return TRUE;
+}
+
+/**
+ * cd_store_commit:
+ *
+ * Commits the innermost level (the outermost writes to disk). On failure
+ * that level is rolled back and closed: do not call cd_store_rollback()
+ * for it. CD_STORE_ERROR_ABORTED means SQLite had already rolled the whole
+ * transaction back after an earlier error.
+ */
+gboolean
+cd_store_commit (CdStore  *self,
+                 GError  **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (!check_transaction (self, error))
+    {
+      self->depth--;
+      return FALSE;
+    }
+
+  ok = run (self, self->stmts[self->depth == 1 ? STMT_COMMIT : STMT_RELEASE], error);
+  if (!ok && !sqlite3_get_autocommit (self->db))
+    {
+      if (self->depth == 1)
+        {
+          run (self, self->stmts[STMT_ROLLBACK], NULL);
+        }
+      else
+        {
+          run (self, self->stmts[STMT_ROLLBACK_TO], NULL);
+          run (self, self->stmts[STMT_RELEASE], NULL);
+        }
+    }
+
+  self->depth--;
+  return ok;
+}
+
+/**
+ * cd_store_rollback:
+ *
+ * Undoes the innermost level. Safe after SQLite rolled back by itself.
+ */
+void
+cd_store_rollback (CdStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CD_IS_STORE (self));
+  g_return_if_fail (self->depth > 0);
+
+  if (!sqlite3_get_autocommit (self->db))
+    {
+      gboolean ok;
+
+      if (self->depth == 1)
+        ok = run (self, self->stmts[STMT_ROLLBACK], &error);
+      else
+        ok = run (self, self->stmts[STMT_ROLLBACK_TO], &error) &&
+             run (self, self->stmts[STMT_RELEASE], &error);
+
+      if (!ok)
+        g_warning ("Store %s: rollback failed: %s", self->path, error->message);
+    }
+
+  self->depth--;
+}
+
+guint
+cd_store_get_depth (CdStore *self)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), 0);
+
+  return self->depth;
+}
+
+/**
+ * cd_store_next_rev:
+ *
+ * Takes the next global revision. Call it inside the transaction that
+ * saves the change, so a rollback gives the number back.
+ *
+ * Returns: the revision (>= 1), or -1 with @error set
+ */
+gint64
+cd_store_next_rev (CdStore  *self,
+                   GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  gint64 rev;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), -1);
+  g_return_val_if_fail (self->depth > 0, -1);
+
+  if (!check_transaction (self, error))
+    return -1;
+
+  stmt = self->stmts[STMT_NEXT_REV];
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      store_error (self, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, error);
+      return -1;
+    }
+  rev = sqlite3_column_int64 (stmt, 0);
+
+  /* A RETURNING statement finishes its write only when stepped to DONE. */
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return -1;
+    }
+
+  return rev;
+}
+
+/**
+ * cd_store_get_last_rev:
+ *
+ * The newest revision this store holds: on the server the last one
+ * cd_store_next_rev() gave out, on a client the one it last pulled.
+ *
+ * Returns: the revision (>= 0), or -1 with @error set
+ */
+gint64
+cd_store_get_last_rev (CdStore  *self,
+                       GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), -1);
+
+  stmt = self->stmts[STMT_GET_REV];
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      store_error (self, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, error);
+      return -1;
+    }
+
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/**
+ * cd_store_set_last_rev:
+ *
+ * For a client cache: records the server revision it has pulled up to, in
+ * the same transaction as the pulled rows. A server never calls it.
+ */
+gboolean
+cd_store_set_last_rev (CdStore  *self,
+                       gint64    rev,
+                       GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (rev >= 0, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_SET_REV];
+  sqlite3_bind_int64 (stmt, 1, rev);
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_save:
+ * @record: a ticket, crew, callback, assignment event, user or SLA policy
+ *   with an id
+ *
+ * Inserts or replaces the record as given; version and rev are the
+ * caller's. Saving the id of a tombstone brings the record back.
+ */
+gboolean
+cd_store_save (CdStore   *self,
+               CdRecord  *record,
+               GError   **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  char *json;
+  gsize length = 0;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (CD_IS_RECORD (record), FALSE);
+  g_return_val_if_fail (kind_for_type (G_OBJECT_TYPE (record), &kind), FALSE);
+  g_return_val_if_fail (record->id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  json = cd_record_to_json_string (record, &length);
+
+  /* The generator copies strings as they are and the parser refuses bad
+   * UTF-8, so one such string would make the row unreadable, and every
+   * list holding it fail. Cheap to check here, at the source. The codec's
+   * other limits are checked where records come in (the server decodes
+   * every request with it), not again here. */
+  if (!g_utf8_validate (json, length, NULL))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_INVALID,
+                   _("The %s “%s” was not saved: it holds text that is not valid UTF-8. "
+                     "This is a bug in Crewdesk; please report it."),
+                   kinds[kind].kind, record->id);
+      g_free (json);
+      return FALSE;
+    }
+
+  stmt = self->kind_stmts[kind][OP_SAVE];
+  bind_text (stmt, 1, record->id);
+  sqlite3_bind_int64 (stmt, 2, record->version);
+  sqlite3_bind_int64 (stmt, 3, record->rev);
+  sqlite3_bind_text64 (stmt, 4, json, length, g_free, SQLITE_UTF8);
+  bind_columns (stmt, kind, record);
+
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_delete:
+ * @rev: the revision of the deletion (the server's next_rev, or the
+ *   server's rev of the tombstone on a client)
+ *
+ * Replaces the record with a tombstone (its id, @rev, version + 1), which
+ * the changes feed reports and every other query skips.
+ *
+ * Returns: %TRUE, or %FALSE with CD_STORE_ERROR_NOT_FOUND when there is no
+ *   live record of that id
+ */
+gboolean
+cd_store_delete (CdStore     *self,
+                 GType        type,
+                 const char  *id,
+                 gint64       rev,
+                 GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (kind_for_type (type, &kind), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->kind_stmts[kind][OP_DELETE];
+  bind_text (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, rev);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("There is no %s “%s”. It may have been deleted."), kinds[kind].kind, id);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cd_store_load:
+ * @type: the record's type (CD_TYPE_TICKET, ...)
+ *
+ * Returns: (transfer full): the record, or %NULL with
+ *   CD_STORE_ERROR_NOT_FOUND (also for a tombstone)
+ */
+gpointer
+cd_store_load (CdStore     *self,
+               GType        type,
+               const char  *id,
+               GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (kind_for_type (type, &kind), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  stmt = self->kind_stmts[kind][OP_LOAD];
+  bind_text (stmt, 1, id);
+  return collect_one (self, stmt, kind, id, error);
+}
+
+/* The same by kind name, as the sync protocol names it. */
+gpointer
+cd_store_load_kind (CdStore     *self,
+                    const char  *kind,
+                    const char  *id,
+                    GError     **error)
+{
+  GType type;
+  Kind k;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  type = cd_record_type_from_kind (kind);
+  if (type == G_TYPE_INVALID || !kind_for_type (type, &k))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("Crewdesk does not store records of kind “%.64s”."), kind);
+      return NULL;
+    }
+
+  return cd_store_load (self, type, id, error);
+}
+
+/* Every live record of a kind, by id: for snapshots. */
+GPtrArray *
+cd_store_list_all (CdStore  *self,
+                   GType     type,
+                   GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (kind_for_type (type, &kind), NULL);
+
+  stmt = self->kind_stmts[kind][OP_LIST];
+  return collect (self, stmt, kind, error);
+}
+
+/**
+ * cd_store_list_open_tickets:
+ * @status: a #CdTicketStatus, or CD_STORE_ANY
+ * @area: (nullable): a service area id, or %NULL for any
+ * @crew_id: (nullable): a crew id, or %NULL for any
+ *
+ * Open tickets matching every filter given, oldest first (created_at,
+ * then id).
+ */
+GPtrArray *
+cd_store_list_open_tickets (CdStore     *self,
+                            gint         status,
+                            const char  *area,
+                            const char  *crew_id,
+                            GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  const char *status_nick = NULL;
+  guint mask = 0;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  if (status != CD_STORE_ANY)
+    {
+      status_nick = enum_nick (CD_TYPE_TICKET_STATUS, status);
+      g_return_val_if_fail (status_nick != NULL, NULL);
+      mask |= FILTER_STATUS;
+    }
+  if (area != NULL)
+    mask |= FILTER_AREA;
+  if (crew_id != NULL)
+    mask |= FILTER_CREW;
+
+  stmt = self->stmts[STMT_OPEN_TICKETS + mask];
+  if (status_nick != NULL)
+    bind_text (stmt, 1, status_nick);
+  if (area != NULL)
+    bind_text (stmt, 2, area);
+  if (crew_id != NULL)
+    bind_text (stmt, 3, crew_id);
+
+  return collect (self, stmt, KIND_TICKET, error);
+}
+
+/* Reads only the open-status index, so it stays cheap however many closed
+ * tickets the file holds. */
+gboolean
+cd_store_count_open_tickets (CdStore              *self,
+                             CdStoreTicketCounts  *counts,
+                             GError              **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  GEnumClass *klass;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (counts != NULL, FALSE);
+
+  memset (counts, 0, sizeof *counts);
+  klass = g_type_class_ref (CD_TYPE_TICKET_STATUS);
+
+  stmt = self->stmts[STMT_COUNT_OPEN];
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *nick = (const char *) sqlite3_column_text (stmt, 0);
+      guint n = (guint) sqlite3_column_int64 (stmt, 1);
+      GEnumValue *ev = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
+
+      counts->total += n;
+      if (ev != NULL && ev->value >= 0 && ev->value < CD_STORE_N_TICKET_STATUSES)
+        counts->by_status[ev->value] += n;
+    }
+
+  g_type_class_unref (klass);
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cd_store_list_running_deadlines:
+ * @limit: the most to return, 0 for all
+ *
+ * Open tickets whose timers run (not paused) and have a deadline left,
+ * the nearest first: the supervisor's view.
+ */
+GPtrArray *
+cd_store_list_running_deadlines (CdStore  *self,
+                                 guint     limit,
+                                 GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  stmt = self->stmts[STMT_DEADLINES];
+  sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
+  return collect (self, stmt, KIND_TICKET, error);
+}
+
+/**
+ * cd_store_list_changes:
+ * @since_rev: the newest revision the caller has
+ * @limit: the most rows to return (> 0)
+ * @more: (out) (optional): whether rows beyond @limit remain
+ *
+ * The changes feed: records and tombstones of every kind whose rev is
+ * above @since_rev, in rev order. A caller that has them all continues
+ * from the last row's rev.
+ *
+ * Returns: (transfer full) (element-type CdStoreChange): the rows
+ */
+GPtrArray *
+cd_store_list_changes (CdStore   *self,
+                       gint64     since_rev,
+                       guint      limit,
+                       gboolean  *more,
+                       GError   **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (limit > 0, NULL);
+
+  if (more != NULL)
+    *more = FALSE;
+
+  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_store_change_free);
+  stmt = self->stmts[STMT_CHANGES];
+  sqlite3_bind_int64 (stmt, 1, since_rev);
+  /* One row more than asked says whether more remain. */
+  sqlite3_bind_int64 (stmt, 2, (gint64) limit + 1);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int k = sqlite3_column_int (stmt, 0);
+      CdStoreChange *change;
+
+      if (changes->len == limit)
+        {
+          if (more != NULL)
+            *more = TRUE;
+          rc = SQLITE_DONE;
+          break;
+        }
+
+      g_assert (k >= 0 && k < N_KINDS);
+      change = g_new0 (CdStoreChange, 1);
+      change->kind = kinds[k].kind;
+      change->id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      change->rev = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (changes, change);
+
+      if (sqlite3_column_int (stmt, 3) == 0)
+        {
+          change->record = read_record (self, (Kind) k, stmt, 4, error);
+          if (change->record == NULL)
+            return NULL;
+        }
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&changes);
+}
+
+/**
+ * cd_store_list_crews:
+ * @utility: a #CdUtility, or CD_STORE_ANY
+ *
+ * Crews by name, each with its latest position laid over the record.
+ */
+GPtrArray *
+cd_store_list_crews (CdStore  *self,
+                     gint      utility,
+                     GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  if (utility == CD_STORE_ANY)
+    {
+      stmt = self->stmts[STMT_CREWS];
+    }
+  else
+    {
+      const char *nick = enum_nick (CD_TYPE_UTILITY, utility);
+
+      g_return_val_if_fail (nick != NULL, NULL);
+      stmt = self->stmts[STMT_CREWS_UTILITY];
+      bind_text (stmt, 1, nick);
+    }
+
+  return collect (self, stmt, KIND_CREW, error);
+}
+
+/**
+ * cd_store_set_crew_position:
+ * @at: when the crew reported it (Unix seconds)
+ *
+ * Records a crew's latest position without touching its record, version
+ * or rev: positions are streamed, not synced. A report older than the one
+ * stored is ignored.
+ *
+ * Returns: %TRUE, or %FALSE with CD_STORE_ERROR_NOT_FOUND for an unknown
+ *   crew
+ */
+gboolean
+cd_store_set_crew_position (CdStore     *self,
+                            const char  *crew_id,
+                            double       lat,
+                            double       lon,
+                            double       heading,
+                            double       speed_kmh,
+                            gint64       at,
+                            GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (crew_id != NULL, FALSE);
+  g_return_val_if_fail (lat >= -90 && lat <= 90, FALSE);
+  g_return_val_if_fail (lon >= -180 && lon <= 180, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_SET_POSITION];
+  bind_text (stmt, 1, crew_id);
+  sqlite3_bind_double (stmt, 2, lat);
+  sqlite3_bind_double (stmt, 3, lon);
+  sqlite3_bind_double (stmt, 4, heading);
+  sqlite3_bind_double (stmt, 5, speed_kmh);
+  sqlite3_bind_int64 (stmt, 6, at);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("There is no crew “%s”. It may have been deleted."), crew_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cd_store_list_callbacks_due:
+ * @status: which callbacks (usually CD_CALLBACK_STATUS_PENDING)
+ * @before: due strictly before this time
+ * @limit: the most to return, 0 for all
+ *
+ * The callback queue: earliest due first, then the higher priority.
+ */
+GPtrArray *
+cd_store_list_callbacks_due (CdStore           *self,
+                             CdCallbackStatus   status,
+                             gint64             before,
+                             guint              limit,
+                             GError           **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  const char *nick;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  nick = enum_nick (CD_TYPE_CALLBACK_STATUS, status);
+  g_return_val_if_fail (nick != NULL, NULL);
+
+  stmt = self->stmts[STMT_CALLBACKS_DUE];
+  bind_text (stmt, 1, nick);
+  sqlite3_bind_int64 (stmt, 2, before);
+  sqlite3_bind_int64 (stmt, 3, limit > 0 ? (gint64) limit : -1);
+  return collect (self, stmt, KIND_CALLBACK, error);
+}
+
+/**
+ * cd_store_list_for_ticket:
+ * @type: CD_TYPE_CALLBACK (by due time) or CD_TYPE_ASSIGNMENT_EVENT (by
+ *   time: the ticket's assignment history)
+ */
+GPtrArray *
+cd_store_list_for_ticket (CdStore     *self,
+                          GType        type,
+                          const char  *ticket_id,
+                          GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (type == CD_TYPE_CALLBACK || type == CD_TYPE_ASSIGNMENT_EVENT, NULL);
+  g_return_val_if_fail (ticket_id != NULL, NULL);
+
+  stmt = self->stmts[type == CD_TYPE_CALLBACK ? STMT_CALLBACKS_FOR_TICKET : STMT_EVENTS_FOR_TICKET];
+  bind_text (stmt, 1, ticket_id);
+  return collect (self, stmt, type == CD_TYPE_CALLBACK ? KIND_CALLBACK : KIND_ASSIGNMENT_EVENT,
+                  error);
+}
+
+/* A live user by login name (unique among live users). */
+gpointer
+cd_store_find_user (CdStore     *self,
+                    const char  *username,
+                    GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  stmt = self->stmts[STMT_FIND_USER];
+  bind_text (stmt, 1, username);
+  return collect_one (self, stmt, KIND_USER, username, error);
+}
+
+/* The policy row for a category x urgency x area class (unique). */
+gpointer
+cd_store_find_sla_policy (CdStore      *self,
+                          CdCategory    category,
+                          CdUrgency     urgency,
+                          CdAreaClass   area_class,
+                          GError      **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  const char *c = enum_nick (CD_TYPE_CATEGORY, category);
+  const char *u = enum_nick (CD_TYPE_URGENCY, urgency);
+  const char *a = enum_nick (CD_TYPE_AREA_CLASS, area_class);
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (c != NULL && u != NULL && a != NULL, NULL);
+
+  stmt = self->stmts[STMT_FIND_SLA_POLICY];
+  bind_text (stmt, 1, c);
+  bind_text (stmt, 2, u);
+  bind_text (stmt, 3, a);
+  key = g_strjoin ("/", c, u, a, NULL);
+  return collect_one (self, stmt, KIND_SLA_POLICY, key, error);
+}
+
+/* Private ----------------------------------------------------------------- */
+
+sqlite3 *
+_cd_store_get_db (CdStore *self)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  return self->db;
+}
+
+const char *
+_cd_store_get_sql (CdStore    *self,
+                   const char *name)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < N_STMTS; i++)
+    if (strcmp (stmt_info[i].name, name) == 0)
+      return sqlite3_sql (self->stmts[i]);
+
+  for (guint k = 0; k < N_KINDS; k++)
+    for (guint op = 0; op < N_OPS; op++)
+      {
+        g_autofree char *full = g_strdup_printf ("%s.%s", kinds[k].kind, op_names[op]);
+
+        if (strcmp (full, name) == 0)
+          return sqlite3_sql (self->kind_stmts[k][op]);
+      }
+
+  return NULL;
+}

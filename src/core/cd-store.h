@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cd-store.h: the SQLite store, shared by the server and the client cache.
+ *
+ * One table per record kind holds each record as the JSON of
+ * cd_record_to_json_string() (the codec is the single truth), plus a few
+ * columns extracted in C for the queries the views need.
+ *
+ * Threads: a CdStore is used by one thread at a time. The server opens one
+ * per worker thread (WAL lets them read in parallel; writers queue on the
+ * busy timeout) or serialises access with a lock.
+ *
+ * Durability: the store runs in WAL mode with synchronous=NORMAL. A commit
+ * is atomic and the file never corrupts, but the last commits before a power
+ * cut or an OS crash (not an application crash) may be lost, because the
+ * WAL is synced at checkpoints only. The server, which must have a mutation
+ * on disk before it replies, calls cd_store_set_synchronous_full().
+ *
+ * Revisions: the server takes a revision with cd_store_next_rev() inside
+ * the transaction that saves the change, sets record->rev, bumps
+ * record->version, then saves. Writers are serialised by the transaction
+ * (BEGIN IMMEDIATE), so revisions become visible in order. A client cache
+ * saves the server's rows as they are and records the newest revision it
+ * pulled with cd_store_set_last_rev().
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "cd-enums.h"
+#include "cd-record.h"
+
+G_BEGIN_DECLS
+
+#define CD_STORE_ERROR (cd_store_error_quark ())
+
+typedef enum {
+  CD_STORE_ERROR_FAILED,         /* anything not listed below */
+  CD_STORE_ERROR_NOT_A_DATABASE, /* the file is not an SQLite database */
+  CD_STORE_ERROR_CORRUPT,        /* an SQLite database, damaged */
+  CD_STORE_ERROR_NEWER_SCHEMA,   /* written by a newer Crewdesk */
+  CD_STORE_ERROR_FOREIGN,        /* another application's database */
+  CD_STORE_ERROR_FULL,           /* the disk (or max_page_count) is full */
+  CD_STORE_ERROR_BUSY,           /* locked by another connection past the timeout */
+  CD_STORE_ERROR_NOT_FOUND,      /* no such record */
+  CD_STORE_ERROR_CONSTRAINT,     /* a uniqueness or reference rule refused it */
+  CD_STORE_ERROR_IO,             /* the file could not be opened, read or written */
+  CD_STORE_ERROR_ABORTED,        /* SQLite already rolled the transaction back */
+  CD_STORE_ERROR_INVALID,        /* a record the codec could never read back */
+} CdStoreError;
+
+GQuark cd_store_error_quark (void);
+
+/* The schema version this build writes (PRAGMA user_version), and the
+ * PRAGMA application_id that marks a file as Crewdesk's ("CDsk"). */
+#define CD_STORE_SCHEMA_VERSION 1
+#define CD_STORE_APPLICATION_ID 0x4344736b
+
+#define CD_TYPE_STORE (cd_store_get_type ())
+G_DECLARE_FINAL_TYPE (CdStore, cd_store, CD, STORE, GObject)
+
+/* One row of the changes feed: a record, or the tombstone of one. */
+typedef struct {
+  const char *kind;   /* "ticket", "crew", ...; static */
+  char       *id;
+  gint64      rev;
+  CdRecord   *record; /* NULL for a tombstone */
+} CdStoreChange;
+
+void cd_store_change_free (CdStoreChange *change);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CdStoreChange, cd_store_change_free)
+
+/* Open tickets per status, for a header bar. Indexed by CdTicketStatus. */
+#define CD_STORE_N_TICKET_STATUSES (CD_TICKET_STATUS_DUPLICATE + 1)
+
+typedef struct {
+  guint total;
+  guint by_status[CD_STORE_N_TICKET_STATUSES];
+} CdStoreTicketCounts;
+
+/* Pass for an enum filter to mean "any". */
+#define CD_STORE_ANY (-1)
+
+CdStore    *cd_store_open                 (const char           *path,
+                                           GError              **error);
+const char *cd_store_get_path             (CdStore              *self);
+guint       cd_store_get_schema_version   (CdStore              *self);
+gboolean    cd_store_set_synchronous_full (CdStore              *self,
+                                           gboolean              full,
+                                           GError              **error);
+gboolean    cd_store_check                (CdStore              *self,
+                                           GError              **error);
+
+/* Transactions nest: the outermost is BEGIN IMMEDIATE ... COMMIT, inner
+ * ones are savepoints, so an inner rollback undoes only its own work. */
+gboolean    cd_store_begin                (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_commit               (CdStore              *self,
+                                           GError              **error);
+void        cd_store_rollback             (CdStore              *self);
+guint       cd_store_get_depth            (CdStore              *self);
+
+gint64      cd_store_next_rev             (CdStore              *self,
+                                           GError              **error);
+gint64      cd_store_get_last_rev         (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_set_last_rev         (CdStore              *self,
+                                           gint64                rev,
+                                           GError              **error);
+
+gboolean    cd_store_save                 (CdStore              *self,
+                                           CdRecord             *record,
+                                           GError              **error);
+gboolean    cd_store_delete               (CdStore              *self,
+                                           GType                 type,
+                                           const char           *id,
+                                           gint64                rev,
+                                           GError              **error);
+gpointer    cd_store_load                 (CdStore              *self,
+                                           GType                 type,
+                                           const char           *id,
+                                           GError              **error);
+gpointer    cd_store_load_kind            (CdStore              *self,
+                                           const char           *kind,
+                                           const char           *id,
+                                           GError              **error);
+
+/* Queries. Each returns a GPtrArray of new references (free with
+ * g_ptr_array_unref), or NULL with @error set. A @limit of 0 means none. */
+GPtrArray  *cd_store_list_all             (CdStore              *self,
+                                           GType                 type,
+                                           GError              **error);
+GPtrArray  *cd_store_list_open_tickets    (CdStore              *self,
+                                           gint                  status,
+                                           const char           *area,
+                                           const char           *crew_id,
+                                           GError              **error);
+gboolean    cd_store_count_open_tickets   (CdStore              *self,
+                                           CdStoreTicketCounts  *counts,
+                                           GError              **error);
+GPtrArray  *cd_store_list_running_deadlines (CdStore            *self,
+                                           guint                 limit,
+                                           GError              **error);
+GPtrArray  *cd_store_list_changes         (CdStore              *self,
+                                           gint64                since_rev,
+                                           guint                 limit,
+                                           gboolean             *more,
+                                           GError              **error);
+GPtrArray  *cd_store_list_crews           (CdStore              *self,
+                                           gint                  utility,
+                                           GError              **error);
+gboolean    cd_store_set_crew_position    (CdStore              *self,
+                                           const char           *crew_id,
+                                           double                lat,
+                                           double                lon,
+                                           double                heading,
+                                           double                speed_kmh,
+                                           gint64                at,
+                                           GError              **error);
+GPtrArray  *cd_store_list_callbacks_due   (CdStore              *self,
+                                           CdCallbackStatus      status,
+                                           gint64                before,
+                                           guint                 limit,
+                                           GError              **error);
+GPtrArray  *cd_store_list_for_ticket      (CdStore              *self,
+                                           GType                 type,
+                                           const char           *ticket_id,
+                                           GError              **error);
+gpointer    cd_store_find_user            (CdStore              *self,
+                                           const char           *username,
+                                           GError              **error);
+gpointer    cd_store_find_sla_policy      (CdStore              *self,
+                                           CdCategory            category,
+                                           CdUrgency             urgency,
+                                           CdAreaClass           area_class,
+                                           GError              **error);
+
+G_END_DECLS
