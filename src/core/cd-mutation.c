@@ -1070,12 +1070,15 @@ matching_build (Apply     *a,
       if (CD_IS_CREW (crew) && find_crew (mt->crews, CD_RECORD (crew)->id) < 0)
         g_ptr_array_add (mt->crews, g_object_ref (crew));
     }
-  if (find_crew (mt->crews, CD_RECORD (chosen)->id) < 0)
+  if (chosen != NULL && find_crew (mt->crews, CD_RECORD (chosen)->id) < 0)
     g_ptr_array_add (mt->crews, g_object_ref (chosen));
   g_ptr_array_sort (mt->crews, compare_crew_ids);
-  chosen_index = find_crew (mt->crews, CD_RECORD (chosen)->id);
-  g_assert (chosen_index >= 0);
-  mt->chosen = (guint) chosen_index;
+  if (chosen != NULL)
+    {
+      chosen_index = find_crew (mt->crews, CD_RECORD (chosen)->id);
+      g_assert (chosen_index >= 0);
+      mt->chosen = (guint) chosen_index;
+    }
 
   if (a->ctx->match_params != NULL)
     mt->params = *a->ctx->match_params;
@@ -2340,4 +2343,41 @@ cd_mutation_apply (CdMutation                  *self,
     }
 
   return ok;
+}
+
+/**
+ * cd_mutation_rank_crews:
+ * @ticket: the ticket to place
+ * @crews: (out): every crew, sorted by id; the scores' crew indices point here
+ * @ranking: (out): a #CdMatchScore per crew, feasible first, as cd_match_rank()
+ *
+ * Ranks the crews for @ticket exactly as ticket.assign scores them, so the
+ * proposal a dispatcher is shown, the one auto-dispatch takes and the one an
+ * override records are the same.
+ */
+gboolean
+cd_mutation_rank_crews (const CdMutationContext      *ctx,
+                        const CdMutationWorldVTable  *vt,
+                        gpointer                      world,
+                        CdTicket                     *ticket,
+                        GPtrArray                   **crews,
+                        GArray                      **ranking,
+                        GError                      **error)
+{
+  Apply a = { 0 };
+  g_auto(Matching) mt = { 0 };
+
+  g_return_val_if_fail (ctx != NULL && vt != NULL, FALSE);
+  g_return_val_if_fail (CD_IS_TICKET (ticket), FALSE);
+  g_return_val_if_fail (crews != NULL && ranking != NULL, FALSE);
+
+  a.ctx = ctx;
+  a.vt = vt;
+  a.world = world;
+  if (!matching_build (&a, ticket, NULL, &mt, error))
+    return FALSE;
+
+  *ranking = cd_match_rank (&mt.params, &mt.ticket, (const CdMatchCrew *) mt.match->data, mt.match->len);
+  *crews = g_steal_pointer (&mt.crews);
+  return TRUE;
 }

@@ -267,6 +267,14 @@ JsonNode *cd_mutation_result_to_json (CdMutationResult *result);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CdMutationResult, cd_mutation_result_clear)
 
+gboolean cd_mutation_rank_crews (const CdMutationContext      *ctx,
+                                 const CdMutationWorldVTable  *vt,
+                                 gpointer                      world,
+                                 CdTicket                     *ticket,
+                                 GPtrArray                   **crews,
+                                 GArray                      **ranking,
+                                 GError                      **error);
+
 /* Applies @self as ctx->actor at ctx->now. Never changes a record the
  * world returned. @result must be initialised (cd_mutation_result_init);
  * on failure it holds nothing but, on a conflict, the current row. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cd-model.h"
+#include "cd-sla-clock.h"
 #include "cd-store.h"
 #include "cd-store-private.h"
 
@@ -59,9 +60,20 @@ typedef enum {
   STMT_EVENTS_FOR_TICKET,
   STMT_FIND_USER,
   STMT_FIND_SLA_POLICY,
+  STMT_BEGIN_READ,
+  STMT_SET_PASSWORD,
+  STMT_GET_PASSWORD,
+  STMT_ADD_SESSION,
+  STMT_LOOKUP_SESSION,
+  STMT_REMOVE_SESSION,
+  STMT_PURGE_SESSIONS,
+  STMT_FIND_MUTATION,
+  STMT_ADD_MUTATION,
+  STMT_PURGE_MUTATIONS,
+  STMT_GET_HORIZON,
 } Stmt;
 
-#define N_STMTS (STMT_FIND_SLA_POLICY + 1)
+#define N_STMTS (STMT_GET_HORIZON + 1)
 
 /* Filter bits of STMT_OPEN_TICKETS + mask. */
 #define FILTER_STATUS 1
@@ -189,6 +201,31 @@ static const char * const migrations[] = {
 
   "PRAGMA application_id = 1128559467;" /* CD_STORE_APPLICATION_ID */
   "PRAGMA user_version = 1;",
+
+  /* 2: what only the server keeps. Passwords stay out of the records (and
+   * so out of every sync reply); sessions are stored by the SHA-256 of
+   * their token; the mutation log makes every mutation UUID apply once
+   * and replay its result after; the horizon is the oldest revision the
+   * changes feed can still answer from (tombstones before it are gone). */
+  "CREATE TABLE passwords ("
+  "  user_id TEXT PRIMARY KEY NOT NULL,"
+  "  hash    TEXT NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE sessions ("
+  "  digest     TEXT PRIMARY KEY NOT NULL,"
+  "  user_id    TEXT NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX sessions_expiry ON sessions (expires_at);"
+  "CREATE TABLE mutation_log ("
+  "  id      TEXT PRIMARY KEY NOT NULL,"
+  "  user_id TEXT NOT NULL,"
+  "  at      INTEGER NOT NULL,"
+  "  result  TEXT NOT NULL"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX mutation_log_at ON mutation_log (at);"
+  "INSERT INTO meta (key, value) VALUES ('horizon', 0);"
+  "PRAGMA user_version = 2;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CD_STORE_SCHEMA_VERSION);
@@ -217,6 +254,9 @@ static const Probe probes[] = {
   { 1, PROBE_TABLE ("assignment_events") },
   { 1, PROBE_TABLE ("users") },
   { 1, PROBE_TABLE ("sla_policies") },
+  { 2, "SELECT (SELECT min(user_id) FROM passwords), (SELECT max(user_id) FROM passwords)" },
+  { 2, "SELECT (SELECT min(digest) FROM sessions), (SELECT max(digest) FROM sessions)" },
+  { 2, "SELECT (SELECT min(id) FROM mutation_log), (SELECT max(id) FROM mutation_log)" },
 };
 
 /* Statements -------------------------------------------------------------- */
@@ -308,6 +348,23 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "find_sla_policy",
     "SELECT data FROM sla_policies WHERE deleted = 0"
     " AND category = ?1 AND urgency = ?2 AND area_class = ?3" },
+  [STMT_BEGIN_READ] = { "begin_read", "BEGIN DEFERRED" },
+  [STMT_SET_PASSWORD] = {
+    "set_password",
+    "INSERT INTO passwords (user_id, hash) VALUES (?1, ?2)"
+    " ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash" },
+  [STMT_GET_PASSWORD] = { "get_password", "SELECT hash FROM passwords WHERE user_id = ?1" },
+  [STMT_ADD_SESSION] = {
+    "add_session", "INSERT INTO sessions (digest, user_id, expires_at) VALUES (?1, ?2, ?3)" },
+  [STMT_LOOKUP_SESSION] = {
+    "lookup_session", "SELECT user_id, expires_at FROM sessions WHERE digest = ?1 AND expires_at > ?2" },
+  [STMT_REMOVE_SESSION] = { "remove_session", "DELETE FROM sessions WHERE digest = ?1" },
+  [STMT_PURGE_SESSIONS] = { "purge_sessions", "DELETE FROM sessions WHERE expires_at <= ?1" },
+  [STMT_FIND_MUTATION] = { "find_mutation", "SELECT result, user_id FROM mutation_log WHERE id = ?1" },
+  [STMT_ADD_MUTATION] = {
+    "add_mutation", "INSERT INTO mutation_log (id, user_id, at, result) VALUES (?1, ?2, ?3, ?4)" },
+  [STMT_PURGE_MUTATIONS] = { "purge_mutations", "DELETE FROM mutation_log WHERE at < ?1" },
+  [STMT_GET_HORIZON] = { "get_horizon", "SELECT value FROM meta WHERE key = 'horizon'" },
 };
 
 typedef struct {
@@ -539,22 +596,6 @@ kind_for_type (GType  type,
   return FALSE;
 }
 
-/* The earliest deadline whose milestone has not happened yet; 0 if none.
- * The SLA clock has the public equivalent; keep the two in step. */
-static gint64
-ticket_next_due (CdTicket *ticket)
-{
-  const gint64 due[] = { ticket->due_first_response, ticket->due_on_site, ticket->due_resolved };
-  const gint64 done[] = { ticket->first_response_at, ticket->on_site_at, ticket->resolved_at };
-  gint64 next = 0;
-
-  for (guint i = 0; i < G_N_ELEMENTS (due); i++)
-    if (due[i] > 0 && done[i] == 0 && (next == 0 || due[i] < next))
-      next = due[i];
-
-  return next;
-}
-
 static void
 bind_text (sqlite3_stmt *stmt,
            int           index,
@@ -584,7 +625,7 @@ bind_columns (sqlite3_stmt *stmt,
         bind_text (stmt, 10, enum_nick (CD_TYPE_UTILITY, t->utility));
         bind_text (stmt, 11, enum_nick (CD_TYPE_CATEGORY, t->category));
         sqlite3_bind_int64 (stmt, 12, t->created_at);
-        sqlite3_bind_int64 (stmt, 13, open ? ticket_next_due (t) : 0);
+        sqlite3_bind_int64 (stmt, 13, cd_sla_next_deadline (t));
         break;
       }
     case KIND_CREW:
@@ -1954,6 +1995,306 @@ cd_store_find_sla_policy (CdStore      *self,
   bind_text (stmt, 3, a);
   key = g_strjoin ("/", c, u, a, NULL);
   return collect_one (self, stmt, KIND_SLA_POLICY, key, error);
+}
+
+/* Read transactions ------------------------------------------------------- */
+
+/**
+ * cd_store_begin_read:
+ *
+ * A read-only transaction, so several queries see one state: a changes
+ * page and last_rev that agree. It takes no write lock; end it with
+ * cd_store_rollback() (or commit). Not nestable inside a write.
+ */
+gboolean
+cd_store_begin_read (CdStore  *self,
+                     GError  **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  if (!run (self, self->stmts[STMT_BEGIN_READ], error))
+    return FALSE;
+
+  self->depth++;
+  return TRUE;
+}
+
+/* Server: passwords, sessions, the mutation log ----------------------------- */
+
+static char *
+step_text (CdStore       *self,
+           sqlite3_stmt  *stmt,
+           int            column,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  if (rc != SQLITE_DONE)
+    store_error (self, rc, error);
+
+  return NULL;
+}
+
+/* Stores an argon2id hash (never a password) for a user. */
+gboolean
+cd_store_set_password (CdStore     *self,
+                       const char  *user_id,
+                       const char  *hash,
+                       GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL && hash != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_SET_PASSWORD];
+  bind_text (stmt, 1, user_id);
+  bind_text (stmt, 2, hash);
+  return run (self, stmt, error);
+}
+
+/* The user's hash, or NULL (with NOT_FOUND) when none was ever set. */
+char *
+cd_store_get_password (CdStore     *self,
+                       const char  *user_id,
+                       GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *hash;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  stmt = self->stmts[STMT_GET_PASSWORD];
+  bind_text (stmt, 1, user_id);
+  hash = step_text (self, stmt, 0, &local_error);
+  if (hash == NULL && local_error == NULL)
+    g_set_error (&local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                 _("The user has no password yet. An administrator can set one."));
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return hash;
+}
+
+gboolean
+cd_store_add_session (CdStore     *self,
+                      const char  *digest,
+                      const char  *user_id,
+                      gint64       expires_at,
+                      GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (digest != NULL && user_id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_ADD_SESSION];
+  bind_text (stmt, 1, digest);
+  bind_text (stmt, 2, user_id);
+  sqlite3_bind_int64 (stmt, 3, expires_at);
+  return run (self, stmt, error);
+}
+
+/* The user id of a session still valid at @now; NULL (no error) when the
+ * token is unknown or expired. */
+char *
+cd_store_lookup_session (CdStore     *self,
+                         const char  *digest,
+                         gint64       now,
+                         gint64      *expires_at,
+                         GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  char *user_id;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (digest != NULL, NULL);
+
+  stmt = self->stmts[STMT_LOOKUP_SESSION];
+  bind_text (stmt, 1, digest);
+  sqlite3_bind_int64 (stmt, 2, now);
+  user_id = step_text (self, stmt, 0, error);
+  if (user_id != NULL && expires_at != NULL)
+    *expires_at = sqlite3_column_int64 (stmt, 1);
+
+  return user_id;
+}
+
+gboolean
+cd_store_remove_session (CdStore     *self,
+                         const char  *digest,
+                         GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (digest != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_REMOVE_SESSION];
+  bind_text (stmt, 1, digest);
+  return run (self, stmt, error);
+}
+
+/* The result logged for a mutation UUID, or NULL (no error) if unseen. */
+char *
+cd_store_find_mutation (CdStore     *self,
+                        const char  *mutation_id,
+                        char       **user_id,
+                        GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  char *result;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (mutation_id != NULL, NULL);
+
+  stmt = self->stmts[STMT_FIND_MUTATION];
+  bind_text (stmt, 1, mutation_id);
+  result = step_text (self, stmt, 0, error);
+  if (result != NULL && user_id != NULL)
+    *user_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+
+  return result;
+}
+
+gboolean
+cd_store_add_mutation (CdStore     *self,
+                       const char  *mutation_id,
+                       const char  *user_id,
+                       const char  *result,
+                       gint64       at,
+                       GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (mutation_id != NULL && user_id != NULL && result != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_ADD_MUTATION];
+  bind_text (stmt, 1, mutation_id);
+  bind_text (stmt, 2, user_id);
+  sqlite3_bind_int64 (stmt, 3, at);
+  bind_text (stmt, 4, result);
+  return run (self, stmt, error);
+}
+
+/* The oldest revision the changes feed answers from: a client behind it
+ * must load a snapshot. */
+gint64
+cd_store_get_horizon_rev (CdStore  *self,
+                          GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), -1);
+
+  stmt = self->stmts[STMT_GET_HORIZON];
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int64 (stmt, 0);
+  if (rc == SQLITE_DONE)
+    return 0; /* a client cache: it keeps no feed of its own */
+
+  store_error (self, rc, error);
+  return -1;
+}
+
+/**
+ * cd_store_purge:
+ * @before_rev: drop tombstones at or below this revision
+ * @before_time: drop expired sessions, and mutation log entries older than this
+ *
+ * Keeps the server's files from growing without end. Clients whose last
+ * pull is older than @before_rev get 410 and load a snapshot; mutation
+ * UUIDs older than @before_time would apply again, so keep that window
+ * longer than any client stays offline.
+ */
+gboolean
+cd_store_purge (CdStore  *self,
+                gint64    before_rev,
+                gint64    before_time,
+                GError  **error)
+{
+  static const char * const tables[] = {
+    "tickets", "crews", "callbacks", "assignment_events", "users", "sla_policies",
+  };
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!cd_store_begin (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("DELETE FROM %s WHERE deleted = 1 AND rev <= ?1", tables[i]);
+      sqlite3_stmt *stmt = NULL;
+      int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (stmt, 1, before_rev);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          store_error (self, rc, error);
+          cd_store_rollback (self);
+          return FALSE;
+        }
+    }
+
+  {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2 (self->db, "UPDATE meta SET value = max(value, ?1) WHERE key = 'horizon'",
+                                 -1, &stmt, NULL);
+
+    if (rc == SQLITE_OK)
+      {
+        sqlite3_bind_int64 (stmt, 1, before_rev);
+        rc = sqlite3_step (stmt);
+      }
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_DONE)
+      {
+        store_error (self, rc, error);
+        cd_store_rollback (self);
+        return FALSE;
+      }
+  }
+
+  sqlite3_bind_int64 (self->stmts[STMT_PURGE_SESSIONS], 1, before_time);
+  if (!run (self, self->stmts[STMT_PURGE_SESSIONS], error))
+    {
+      cd_store_rollback (self);
+      return FALSE;
+    }
+  sqlite3_bind_int64 (self->stmts[STMT_PURGE_MUTATIONS], 1, before_time);
+  if (!run (self, self->stmts[STMT_PURGE_MUTATIONS], error))
+    {
+      cd_store_rollback (self);
+      return FALSE;
+    }
+
+  return cd_store_commit (self, error);
 }
 
 /* Private ----------------------------------------------------------------- */

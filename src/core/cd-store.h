@@ -52,7 +52,7 @@ GQuark cd_store_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version), and the
  * PRAGMA application_id that marks a file as Crewdesk's ("CDsk"). */
-#define CD_STORE_SCHEMA_VERSION 1
+#define CD_STORE_SCHEMA_VERSION 2
 #define CD_STORE_APPLICATION_ID 0x4344736b
 
 #define CD_TYPE_STORE (cd_store_get_type ())
@@ -172,6 +172,48 @@ gpointer    cd_store_find_sla_policy      (CdStore              *self,
                                            CdCategory            category,
                                            CdUrgency             urgency,
                                            CdAreaClass           area_class,
+                                           GError              **error);
+
+gboolean    cd_store_begin_read           (CdStore              *self,
+                                           GError              **error);
+
+/* Server only: passwords (argon2id hashes), sessions (by token digest),
+ * the mutation log (exactly-once), and purging old history. */
+gboolean    cd_store_set_password         (CdStore              *self,
+                                           const char           *user_id,
+                                           const char           *hash,
+                                           GError              **error);
+char       *cd_store_get_password         (CdStore              *self,
+                                           const char           *user_id,
+                                           GError              **error);
+gboolean    cd_store_add_session          (CdStore              *self,
+                                           const char           *digest,
+                                           const char           *user_id,
+                                           gint64                expires_at,
+                                           GError              **error);
+char       *cd_store_lookup_session       (CdStore              *self,
+                                           const char           *digest,
+                                           gint64                now,
+                                           gint64               *expires_at,
+                                           GError              **error);
+gboolean    cd_store_remove_session       (CdStore              *self,
+                                           const char           *digest,
+                                           GError              **error);
+char       *cd_store_find_mutation        (CdStore              *self,
+                                           const char           *mutation_id,
+                                           char                **user_id,
+                                           GError              **error);
+gboolean    cd_store_add_mutation         (CdStore              *self,
+                                           const char           *mutation_id,
+                                           const char           *user_id,
+                                           const char           *result,
+                                           gint64                at,
+                                           GError              **error);
+gint64      cd_store_get_horizon_rev      (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_purge                (CdStore              *self,
+                                           gint64                before_rev,
+                                           gint64                before_time,
                                            GError              **error);
 
 G_END_DECLS
