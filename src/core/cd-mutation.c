@@ -1149,6 +1149,9 @@ apply_ticket_create (Apply   *a,
 
   if (ticket->owner == NULL)
     ticket->owner = g_strdup (a->ctx->actor->username);
+  /* A repeat report is recorded and linked, never dispatched twice. */
+  if (original != NULL)
+    ticket->status = CD_TICKET_STATUS_DUPLICATE;
   apply_policy (a, ticket);
   emit_new (a, CD_RECORD (ticket));
 

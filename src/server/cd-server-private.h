@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cd-server-private.h: what the server's handler files share. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "cd-auth.h"
+#include "cd-events.h"
+#include "cd-http.h"
+#include "cd-model.h"
+#include "cd-server.h"
+#include "cd-sla-clock.h"
+#include "cd-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint requests;
+  gint requests_failed;
+  gint logins_failed;
+  gint logins_throttled;
+  gint mutations;
+  gint conflicts;
+  gint positions;
+  gint subscribers;
+} CdServerMetrics;
+
+struct _CdServer
+{
+  GObject          parent_instance;
+
+  CdServerConfig   config;
+  CdHttp          *http;
+  CdThrottle      *throttle;
+  CdSlaPolicySet  *policies;
+
+  GMutex           write_lock;
+  CdStore         *writer;
+  GAsyncQueue     *readers;      /* idle read-only CdStores */
+
+  CdEvents        *events;
+
+  /* Latest position per crew, flushed to the store once a second: reports
+   * are ephemeral and must not cost a disk sync each. */
+  GMutex           positions_lock;
+  GHashTable      *positions;    /* crew id -> CdPosition */
+  GHashTable      *crew_cache;   /* crew id -> CdCrew, to validate reports */
+  GThread         *flusher;
+  GCond            flusher_cond;
+  gboolean         stopping;
+
+  CdServerMetrics  metrics;
+};
+
+typedef struct
+{
+  double lat, lon, heading, speed_kmh;
+  gint64 at;
+} CdPosition;
+
+/* One request on its way through a handler. */
+typedef struct
+{
+  CdHttpRequest  *http;
+  CdHttpResponse *response;
+  GPtrArray      *params;           /* path segments matched by "{}" */
+  CdUser         *user;             /* set once authenticated */
+  char           *token_digest;
+  gint64          token_expires_at;
+} CdRequest;
+
+void        cd_server_log              (const char  *level,
+                                        const char  *event,
+                                        const char  *format,
+                                        ...) G_GNUC_PRINTF (3, 4);
+gint64      cd_server_now              (CdServer    *self);
+
+CdStore    *cd_server_acquire_reader   (CdServer    *self,
+                                        GError     **error);
+void        cd_server_release_reader   (CdServer    *self,
+                                        CdStore     *store);
+CdStore    *cd_server_lock_writer      (CdServer    *self);
+void        cd_server_unlock_writer    (CdServer    *self);
+
+void        cd_request_reply_json      (CdRequest   *req,
+                                        guint        status,
+                                        JsonNode    *node);
+void        cd_request_reply_error     (CdRequest   *req,
+                                        guint        status,
+                                        const char  *code,
+                                        const char  *message);
+void        cd_request_reply_gerror    (CdRequest   *req,
+                                        const GError *error);
+JsonNode   *cd_request_parse_body      (CdRequest   *req);
+const char *cd_request_require_string  (CdRequest   *req,
+                                        JsonObject  *object,
+                                        const char  *member,
+                                        gsize        max_length);
+gboolean    cd_request_reject_unknown  (CdRequest   *req,
+                                        JsonObject  *object,
+                                        const char * const *known);
+
+const char *cd_role_to_nick            (CdRole       role);
+
+/* cd-server-crews.c */
+void        cd_server_handle_position  (CdServer    *self,
+                                        CdRequest   *req);
+void        cd_server_handle_crew_tickets (CdServer *self,
+                                        CdRequest   *req);
+void        cd_server_handle_events    (CdServer    *self,
+                                        CdRequest   *req);
+void        cd_server_positions_start  (CdServer    *self);
+void        cd_server_positions_stop   (CdServer    *self);
+
+/* cd-server-sync.c */
+void        cd_server_handle_mutations (CdServer    *self,
+                                        CdRequest   *req);
+void        cd_server_handle_intake    (CdServer    *self,
+                                        CdRequest   *req);
+/* Called after every commit that took a revision. */
+void        cd_server_changed          (CdServer    *self,
+                                        gint64       rev);
+
+G_END_DECLS

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cd-server-sync.c: mutations (exactly once), intake with duplicate
+ * detection and auto-dispatch.
+ *
+ * Every mutation runs inside the writer's transaction, in a savepoint of
+ * its own: one that fails leaves the others of its batch standing. Its
+ * result, success or domain failure, is logged under its UUID in the same
+ * transaction, so a retry replays the result instead of applying twice.
+ * The batch commits (synchronous=FULL) before the reply leaves.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "cd-match.h"
+#include "cd-mutation.h"
+#include "cd-server-private.h"
+
+#define MAX_MUTATIONS_PER_REQUEST 1000
+
+/* The world a mutation reads: the writer store, inside its transaction. */
+
+static gpointer
+world_load (gpointer     world,
+            GType        type,
+            const char  *id,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gpointer record = cd_store_load (world, type, id, &local_error);
+
+  if (record == NULL && !g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return record;
+}
+
+static GPtrArray *
+world_list_crews (gpointer   world,
+                  GError   **error)
+{
+  return cd_store_list_crews (world, CD_STORE_ANY, error);
+}
+
+static guint
+world_crew_load (gpointer    world,
+                 const char *crew_id)
+{
+  g_autoptr(GPtrArray) tickets = cd_store_list_open_tickets (world, CD_STORE_ANY, NULL, crew_id, NULL);
+
+  return tickets ? tickets->len : 0;
+}
+
+static gpointer
+world_find_user (gpointer     world,
+                 const char  *username,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gpointer user = cd_store_find_user (world, username, &local_error);
+
+  if (user == NULL && !g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return user;
+}
+
+static const CdMutationWorldVTable store_world = {
+  world_load,
+  world_list_crews,
+  world_crew_load,
+  world_find_user,
+};
+
+/* Results ----------------------------------------------------------------- */
+
+static JsonNode *
+rejected_json (const char   *mutation_id,
+               const GError *error,
+               CdRecord     *current)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  const char *code;
+
+  if (error->domain == CD_MUTATION_ERROR)
+    code = cd_mutation_error_code_to_string (error->code);
+  else if (error->domain == CD_CODEC_ERROR)
+    code = "invalid";
+  else
+    code = "failed";
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  if (mutation_id)
+    json_builder_add_string_value (b, mutation_id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, g_error_matches (error, CD_MUTATION_ERROR, CD_MUTATION_ERROR_CONFLICT)
+                                      ? "conflict" : "rejected");
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, error->message);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "current");
+  if (current)
+    json_builder_add_value (b, cd_record_to_json (current));
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  return json_builder_get_root (b);
+}
+
+static JsonNode *
+applied_json (const char *mutation_id,
+              gint64      rev,
+              GPtrArray  *records,
+              const char *warning)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, mutation_id);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, "applied");
+  json_builder_set_member_name (b, "rev");
+  json_builder_add_int_value (b, rev);
+  json_builder_set_member_name (b, "records");
+  json_builder_begin_array (b);
+  for (guint i = 0; records && i < records->len; i++)
+    {
+      CdRecord *r = g_ptr_array_index (records, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, cd_record_get_kind (r));
+      json_builder_set_member_name (b, "record");
+      json_builder_add_value (b, cd_record_to_json (r));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "warning");
+  if (warning)
+    json_builder_add_string_value (b, warning);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+
+  return json_builder_get_root (b);
+}
+
+/* Domain failures are part of a mutation's outcome and are replayed; a
+ * failure of the machinery (disk full, busy) is not, so a retry can
+ * succeed. */
+static gboolean
+is_domain_error (const GError *error)
+{
+  return error->domain == CD_MUTATION_ERROR || error->domain == CD_CODEC_ERROR;
+}
+
+/* Applies one mutation inside the open transaction. Returns the result to
+ * send, or NULL with @error set when the machinery failed (the caller
+ * then rolls the whole batch back). *@rev is raised to the revision used. */
+static JsonNode *
+apply_one (CdServer    *self,
+           CdStore     *store,
+           CdUser      *actor,
+           JsonNode    *node,
+           gint64      *rev,
+           GError     **error)
+{
+  g_autoptr(CdMutation) m = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *logged = NULL;
+  g_autofree char *logged_user = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_auto(CdMutationResult) outcome;
+  CdMutationContext ctx;
+  gint64 new_rev = 0;
+
+  cd_mutation_result_init (&outcome);
+
+  m = cd_mutation_new_from_json (node, &local_error);
+  if (m == NULL)
+    {
+      const char *id = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonNode *id_node = json_object_get_member (json_node_get_object (node), "id");
+
+          if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
+            id = json_node_get_string (id_node);
+        }
+      return rejected_json (id, local_error, NULL);
+    }
+
+  /* Seen before: replay the stored result, whoever asks again. */
+  logged = cd_store_find_mutation (store, m->id, &logged_user, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (logged != NULL)
+    {
+      if (g_strcmp0 (logged_user, CD_RECORD (actor)->id) != 0)
+        {
+          g_set_error (&local_error, CD_MUTATION_ERROR, CD_MUTATION_ERROR_CONFLICT,
+                       _("Another user already sent a change with this id. Send it again with a new id."));
+          return rejected_json (m->id, local_error, NULL);
+        }
+      return json_from_string (logged, NULL);
+    }
+
+  if (!cd_store_begin (store, error))
+    return NULL;
+
+  cd_mutation_context_init (&ctx, actor, cd_server_now (self), self->policies);
+  if (!cd_mutation_apply (m, &ctx, &store_world, store, &outcome, &local_error))
+    {
+      cd_store_rollback (store);
+      if (!is_domain_error (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (g_error_matches (local_error, CD_MUTATION_ERROR, CD_MUTATION_ERROR_CONFLICT))
+        g_atomic_int_inc (&self->metrics.conflicts);
+      result = rejected_json (m->id, local_error, outcome.current);
+    }
+  else
+    {
+      if (outcome.records->len > 0)
+        {
+          new_rev = cd_store_next_rev (store, error);
+          if (new_rev <= 0)
+            goto fail;
+          for (guint i = 0; i < outcome.records->len; i++)
+            {
+              CdRecord *r = g_ptr_array_index (outcome.records, i);
+
+              r->rev = new_rev;
+              if (!cd_store_save (store, r, error))
+                goto fail;
+            }
+        }
+
+      if (outcome.password != NULL && outcome.records->len > 0)
+        {
+          g_autofree char *hash = cd_auth_hash_password (outcome.password, error);
+          CdRecord *user = g_ptr_array_index (outcome.records, 0);
+
+          if (hash == NULL || !cd_store_set_password (store, user->id, hash, error))
+            goto fail;
+        }
+
+      if (!cd_store_commit (store, error))
+        goto fail;
+
+      g_atomic_int_inc (&self->metrics.mutations);
+      *rev = MAX (*rev, new_rev);
+      result = applied_json (m->id, new_rev, outcome.records, outcome.warning);
+    }
+
+  {
+    g_autofree char *text = cd_json_to_string (result, NULL);
+
+    if (!cd_store_add_mutation (store, m->id, CD_RECORD (actor)->id, text, cd_server_now (self), error))
+      return NULL;
+  }
+
+  return g_steal_pointer (&result);
+
+fail:
+  cd_store_rollback (store);
+  return NULL;
+}
+
+void
+cd_server_handle_mutations (CdServer  *self,
+                            CdRequest *req)
+{
+  static const char * const known[] = { "mutations", NULL };
+  g_autoptr(JsonNode) body = cd_request_parse_body (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  JsonNode *list;
+  JsonArray *array;
+  gint64 rev = 0;
+  CdStore *store;
+  guint n;
+
+  if (body == NULL)
+    return;
+  if (!cd_request_reject_unknown (req, json_node_get_object (body), known))
+    return;
+
+  list = json_object_get_member (json_node_get_object (body), "mutations");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      cd_request_reply_error (req, 400, list ? "wrong-type" : "missing-field",
+                              _("Field “mutations” must be an array of mutations."));
+      return;
+    }
+  array = json_node_get_array (list);
+  n = json_array_get_length (array);
+  if (n > MAX_MUTATIONS_PER_REQUEST)
+    {
+      g_autofree char *message = g_strdup_printf (_("Send at most %d mutations in one request."),
+                                                  MAX_MUTATIONS_PER_REQUEST);
+      cd_request_reply_error (req, 413, "too-many", message);
+      return;
+    }
+
+  results = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  store = cd_server_lock_writer (self);
+  if (cd_store_begin (store, &error))
+    {
+      for (guint i = 0; i < n && error == NULL; i++)
+        {
+          JsonNode *result = apply_one (self, store, req->user, json_array_get_element (array, i), &rev, &error);
+
+          if (result)
+            g_ptr_array_add (results, result);
+        }
+      if (error == NULL)
+        cd_store_commit (store, &error);
+      else
+        cd_store_rollback (store);
+    }
+  cd_server_unlock_writer (self);
+
+  if (error != NULL)
+    {
+      /* Nothing of the batch was kept: the client retries it whole. */
+      cd_request_reply_gerror (req, error);
+      return;
+    }
+
+  if (rev > 0)
+    cd_server_changed (self, rev);
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "results");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < results->len; i++)
+    json_builder_add_value (b, json_node_ref (g_ptr_array_index (results, i)));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "last_rev");
+  json_builder_add_int_value (b, rev);
+  json_builder_end_object (b);
+  reply = json_builder_get_root (b);
+  cd_request_reply_json (req, 200, reply);
+}
+
+void
+cd_server_changed (CdServer *self,
+                   gint64    rev)
+{
+  if (self->events)
+    cd_events_publish_rev (self->events, rev);
+}
