@@ -164,18 +164,18 @@ is_domain_error (const GError *error)
   return error->domain == CD_MUTATION_ERROR || error->domain == CD_CODEC_ERROR;
 }
 
-/* Applies one mutation inside the open transaction. Returns the result to
- * send, or NULL with @error set when the machinery failed (the caller
- * then rolls the whole batch back). *@rev is raised to the revision used. */
+/* Applies a parsed mutation inside the open transaction, exactly once.
+ * Returns the result to send, or NULL with @error set when the machinery
+ * failed (the caller then rolls the whole batch back). *@rev is raised to
+ * the revision used. */
 static JsonNode *
-apply_one (CdServer    *self,
-           CdStore     *store,
-           CdUser      *actor,
-           JsonNode    *node,
-           gint64      *rev,
-           GError     **error)
+apply_parsed (CdServer    *self,
+              CdStore     *store,
+              CdUser      *actor,
+              CdMutation  *m,
+              gint64      *rev,
+              GError     **error)
 {
-  g_autoptr(CdMutation) m = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *logged = NULL;
   g_autofree char *logged_user = NULL;
@@ -186,22 +186,7 @@ apply_one (CdServer    *self,
 
   cd_mutation_result_init (&outcome);
 
-  m = cd_mutation_new_from_json (node, &local_error);
-  if (m == NULL)
-    {
-      const char *id = NULL;
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        {
-          JsonNode *id_node = json_object_get_member (json_node_get_object (node), "id");
-
-          if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
-            id = json_node_get_string (id_node);
-        }
-      return rejected_json (id, local_error, NULL);
-    }
-
-  /* Seen before: replay the stored result, whoever asks again. */
+  /* Seen before: replay the stored result. */
   logged = cd_store_find_mutation (store, m->id, &logged_user, &local_error);
   if (local_error != NULL)
     {
@@ -281,6 +266,34 @@ apply_one (CdServer    *self,
 fail:
   cd_store_rollback (store);
   return NULL;
+}
+
+static JsonNode *
+apply_one (CdServer    *self,
+           CdStore     *store,
+           CdUser      *actor,
+           JsonNode    *node,
+           gint64      *rev,
+           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CdMutation) m = cd_mutation_new_from_json (node, &local_error);
+
+  if (m == NULL)
+    {
+      const char *id = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonNode *id_node = json_object_get_member (json_node_get_object (node), "id");
+
+          if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
+            id = json_node_get_string (id_node);
+        }
+      return rejected_json (id, local_error, NULL);
+    }
+
+  return apply_parsed (self, store, actor, m, rev, error);
 }
 
 void
