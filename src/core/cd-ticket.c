@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "cd-enum-types.h"
+#include "cd-match.h"
 #include "cd-ticket.h"
 
 G_DEFINE_FINAL_TYPE (CdSlaPause, cd_sla_pause, CD_TYPE_RECORD)
@@ -135,4 +138,66 @@ cd_ticket_is_paused (CdTicket *self)
     }
 
   return FALSE;
+}
+
+/* Case-folded letters and digits only: "12 Riverside Rd." and
+ * "12, riverside rd" are one address. */
+static char *
+address_key (const char *address)
+{
+  g_autofree char *folded = g_utf8_casefold (address, -1);
+  GString *key = g_string_new (NULL);
+
+  for (const char *p = folded; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isalnum (c))
+        g_string_append_unichar (key, c);
+    }
+
+  return g_string_free (key, FALSE);
+}
+
+/**
+ * cd_ticket_repeats:
+ * @existing: an earlier ticket
+ * @at: when the new report came in
+ * @radius_m: reports closer than this are one fault
+ * @window: seconds after @existing's creation in which a report repeats it
+ *
+ * Whether a new report of @category at @address (@lat, @lon) is the same
+ * fault as @existing, to be linked to it instead of dispatched again: same
+ * category, @existing still open and not itself a repeat, created within
+ * the window, and the same address or within the radius.
+ */
+gboolean
+cd_ticket_repeats (CdTicket    *existing,
+                   CdCategory   category,
+                   const char  *address,
+                   double       lat,
+                   double       lon,
+                   gint64       at,
+                   double       radius_m,
+                   gint64       window)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  g_return_val_if_fail (CD_IS_TICKET (existing), FALSE);
+
+  if (existing->category != category || !cd_ticket_is_open (existing) ||
+      existing->duplicate_of != NULL)
+    return FALSE;
+  if (at < existing->created_at || at - existing->created_at > window)
+    return FALSE;
+
+  if (cd_match_distance_km (existing->lat, existing->lon, lat, lon) * 1000.0 <= radius_m)
+    return TRUE;
+
+  if (address == NULL || existing->address == NULL)
+    return FALSE;
+  a = address_key (address);
+  b = address_key (existing->address);
+  return a[0] != '\0' && strcmp (a, b) == 0;
 }

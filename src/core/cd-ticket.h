@@ -81,5 +81,13 @@ struct _CdTicket
 CdTicket   *cd_ticket_new          (void);
 gboolean    cd_ticket_is_open      (CdTicket *self);
 gboolean    cd_ticket_is_paused    (CdTicket *self);
+gboolean    cd_ticket_repeats      (CdTicket    *existing,
+                                    CdCategory   category,
+                                    const char  *address,
+                                    double       lat,
+                                    double       lon,
+                                    gint64       at,
+                                    double       radius_m,
+                                    gint64       window);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "cd-events.h"
 #include "cd-http.h"
 #include "cd-model.h"
+#include "cd-mutation.h"
 #include "cd-server.h"
 #include "cd-sla-clock.h"
 #include "cd-store.h"
@@ -51,6 +52,14 @@ struct _CdServer
   gboolean         stopping;
 
   CdServerMetrics  metrics;
+
+  /* The automatic dispatcher: an actor of its own in assignment events. */
+  CdUser          *auto_actor;
+  GThread         *dispatcher;
+  GMutex           dispatch_lock;
+  GCond            dispatch_cond;
+  gboolean         dispatch_stopping;
+  GHashTable      *sla_states;   /* "ticket id/kind" -> last CdSlaState seen */
 };
 
 typedef struct
@@ -118,6 +127,28 @@ void        cd_server_handle_mutations (CdServer    *self,
                                         CdRequest   *req);
 void        cd_server_handle_intake    (CdServer    *self,
                                         CdRequest   *req);
+/* Applies @m inside the writer's open transaction, exactly once; the
+ * result to send, or NULL with @error when the machinery failed. */
+JsonNode   *cd_server_apply_mutation   (CdServer    *self,
+                                        CdStore     *store,
+                                        CdUser      *actor,
+                                        CdMutation  *m,
+                                        gint64      *rev,
+                                        GError     **error);
+extern const CdMutationWorldVTable cd_server_store_world;
+
+/* cd-server-dispatch.c */
+void        cd_server_dispatch_start   (CdServer    *self);
+void        cd_server_dispatch_stop    (CdServer    *self);
+/* Gives a new ticket its best crew when its policy says so, inside the
+ * writer's open transaction. Returns the assignment result or NULL. */
+JsonNode   *cd_server_auto_dispatch    (CdServer    *self,
+                                        CdStore     *store,
+                                        CdTicket    *ticket,
+                                        const char  *cause_id,
+                                        gint64      *rev,
+                                        GError     **error);
+
 /* Called after every commit that took a revision. */
 void        cd_server_changed          (CdServer    *self,
                                         gint64       rev);

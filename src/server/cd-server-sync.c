@@ -66,7 +66,7 @@ world_find_user (gpointer     world,
   return user;
 }
 
-static const CdMutationWorldVTable store_world = {
+const CdMutationWorldVTable cd_server_store_world = {
   world_load,
   world_list_crews,
   world_crew_load,
@@ -168,13 +168,13 @@ is_domain_error (const GError *error)
  * Returns the result to send, or NULL with @error set when the machinery
  * failed (the caller then rolls the whole batch back). *@rev is raised to
  * the revision used. */
-static JsonNode *
-apply_parsed (CdServer    *self,
-              CdStore     *store,
-              CdUser      *actor,
-              CdMutation  *m,
-              gint64      *rev,
-              GError     **error)
+JsonNode *
+cd_server_apply_mutation (CdServer    *self,
+                          CdStore     *store,
+                          CdUser      *actor,
+                          CdMutation  *m,
+                          gint64      *rev,
+                          GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *logged = NULL;
@@ -208,7 +208,7 @@ apply_parsed (CdServer    *self,
     return NULL;
 
   cd_mutation_context_init (&ctx, actor, cd_server_now (self), self->policies);
-  if (!cd_mutation_apply (m, &ctx, &store_world, store, &outcome, &local_error))
+  if (!cd_mutation_apply (m, &ctx, &cd_server_store_world, store, &outcome, &local_error))
     {
       cd_store_rollback (store);
       if (!is_domain_error (local_error))
@@ -293,7 +293,7 @@ apply_one (CdServer    *self,
       return rejected_json (id, local_error, NULL);
     }
 
-  return apply_parsed (self, store, actor, m, rev, error);
+  return cd_server_apply_mutation (self, store, actor, m, rev, error);
 }
 
 void
@@ -382,4 +382,214 @@ cd_server_changed (CdServer *self,
 {
   if (self->events)
     cd_events_publish_rev (self->events, rev);
+}
+
+/* Intake ------------------------------------------------------------------- */
+
+/* The last ticket record in a mutation result, if any. */
+static JsonNode *
+result_ticket (JsonNode *result)
+{
+  JsonObject *o = json_node_get_object (result);
+  JsonArray *records;
+  JsonNode *found = NULL;
+
+  if (!json_object_has_member (o, "records"))
+    return NULL;
+  records = json_object_get_array_member (o, "records");
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *r = json_array_get_object_element (records, i);
+
+      if (g_strcmp0 (json_object_get_string_member (r, "kind"), "ticket") == 0 && found == NULL)
+        found = json_object_get_member (r, "record");
+    }
+
+  return found;
+}
+
+static const char *
+string_member (JsonObject *o,
+               const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+    return json_node_get_string (n);
+  return NULL;
+}
+
+static gboolean
+double_member (JsonObject *o,
+               const char *name,
+               double     *out)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n && JSON_NODE_HOLDS_VALUE (n) &&
+      (json_node_get_value_type (n) == G_TYPE_DOUBLE || json_node_get_value_type (n) == G_TYPE_INT64))
+    {
+      *out = json_node_get_double (n);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The open ticket a report repeats, if any, found inside the writer's
+ * transaction so two reports of one fault racing in are still linked. */
+static char *
+find_repeated (CdServer    *self,
+               CdStore     *store,
+               JsonObject  *report,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) open = NULL;
+  const char *category_nick = string_member (report, "category");
+  const char *area = string_member (report, "area");
+  const char *address = string_member (report, "address");
+  GEnumClass *categories = g_type_class_peek (CD_TYPE_CATEGORY);
+  GEnumValue *category = category_nick ? g_enum_get_value_by_nick (categories, category_nick) : NULL;
+  double lat, lon;
+
+  /* A malformed report is refused by ticket.create with a precise error. */
+  if (category == NULL || !double_member (report, "lat", &lat) || !double_member (report, "lon", &lon))
+    return NULL;
+
+  open = cd_store_list_open_tickets (store, CD_STORE_ANY, area, NULL, error);
+  if (open == NULL)
+    return NULL;
+
+  for (guint i = 0; i < open->len; i++)
+    {
+      CdTicket *t = g_ptr_array_index (open, i);
+
+      if (cd_ticket_repeats (t, category->value, address, lat, lon, cd_server_now (self),
+                             self->config.duplicate_radius_m, self->config.duplicate_window))
+        return g_strdup (CD_RECORD (t)->id);
+    }
+
+  return NULL;
+}
+
+/* POST /api/v1/tickets: a report from a channel (hotline, web form, meter
+ * alarm). An Idempotency-Key header (a UUID) makes a retry safe. */
+void
+cd_server_handle_intake (CdServer  *self,
+                         CdRequest *req)
+{
+  g_autoptr(JsonNode) body = cd_request_parse_body (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CdMutation) m = NULL;
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) assigned = NULL;
+  g_autoptr(JsonBuilder) b = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autofree char *mutation_id = NULL;
+  g_autofree char *ticket_id = NULL;
+  g_autofree char *repeated = NULL;
+  g_autofree char *logged = NULL;
+  const char *key = cd_http_request_header (req->http, "Idempotency-Key");
+  JsonObject *args;
+  JsonNode *ticket_node;
+  gint64 rev = 0;
+  CdStore *store;
+
+  if (body == NULL)
+    return;
+
+  if (key != NULL && !g_uuid_string_is_valid (key))
+    {
+      cd_request_reply_error (req, 400, "bad-parameter", _("The Idempotency-Key header must be a UUID."));
+      return;
+    }
+  mutation_id = key ? g_ascii_strdown (key, -1) : g_uuid_string_random ();
+  ticket_id = cd_mutation_derive_id (mutation_id, "ticket");
+  args = json_node_get_object (body);
+
+  store = cd_server_lock_writer (self);
+  if (!cd_store_begin (store, &error))
+    goto out;
+
+  logged = cd_store_find_mutation (store, mutation_id, NULL, &error);
+  if (error == NULL && logged == NULL)
+    {
+      repeated = find_repeated (self, store, args, &error);
+      if (repeated != NULL && !json_object_has_member (args, "duplicate_of"))
+        json_object_set_string_member (args, "duplicate_of", repeated);
+    }
+
+  if (error == NULL)
+    {
+      m = cd_mutation_new (mutation_id, CD_MUTATION_OP_TICKET_CREATE, ticket_id, -1, args);
+      created = cd_server_apply_mutation (self, store, req->user, m, &rev, &error);
+    }
+
+  if (created != NULL && logged == NULL && repeated == NULL &&
+      g_strcmp0 (json_object_get_string_member (json_node_get_object (created), "status"), "applied") == 0)
+    {
+      g_autoptr(CdTicket) ticket = cd_store_load (store, CD_TYPE_TICKET, ticket_id, &error);
+
+      if (ticket != NULL)
+        assigned = cd_server_auto_dispatch (self, store, ticket, mutation_id, &rev, &error);
+    }
+  else if (logged != NULL && error == NULL)
+    {
+      /* A retry: report the assignment the first attempt made, if any. */
+      g_autofree char *auto_id = cd_mutation_derive_id (mutation_id, "auto-dispatch");
+      g_autofree char *auto_logged = cd_store_find_mutation (store, auto_id, NULL, &error);
+
+      if (auto_logged != NULL)
+        assigned = json_from_string (auto_logged, NULL);
+    }
+
+  if (error == NULL)
+    cd_store_commit (store, &error);
+  else
+    cd_store_rollback (store);
+
+out:
+  cd_server_unlock_writer (self);
+  if (error != NULL)
+    {
+      cd_request_reply_gerror (req, error);
+      return;
+    }
+  if (rev > 0)
+    cd_server_changed (self, rev);
+
+  if (g_strcmp0 (json_object_get_string_member (json_node_get_object (created), "status"), "applied") != 0)
+    {
+      JsonObject *e = json_object_get_object_member (json_node_get_object (created), "error");
+      const char *code = json_object_get_string_member (e, "code");
+
+      cd_request_reply_error (req, g_strcmp0 (code, "forbidden") == 0 ? 403 :
+                                   g_strcmp0 (code, "conflict") == 0 ? 409 : 400,
+                              code, json_object_get_string_member (e, "message"));
+      return;
+    }
+
+  ticket_node = assigned && result_ticket (assigned) ? result_ticket (assigned) : result_ticket (created);
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ticket");
+  json_builder_add_value (b, json_node_copy (ticket_node));
+  json_builder_set_member_name (b, "duplicate_of");
+  {
+    JsonObject *t = json_node_get_object (ticket_node);
+    const char *dup = json_object_get_null_member (t, "duplicate_of") ? NULL
+                      : json_object_get_string_member (t, "duplicate_of");
+
+    if (dup)
+      json_builder_add_string_value (b, dup);
+    else
+      json_builder_add_null_value (b);
+  }
+  json_builder_set_member_name (b, "auto_dispatch");
+  if (assigned)
+    json_builder_add_value (b, json_node_ref (assigned));
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  reply = json_builder_get_root (b);
+  cd_request_reply_json (req, logged ? 200 : 201, reply);
 }

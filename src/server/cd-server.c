@@ -65,6 +65,7 @@ static const Route routes[] = {
   { "POST", "/api/v1/mutations", ROLES_ANY, cd_server_handle_mutations },
   { "POST", "/api/v1/crews/{}/position", R (CD_ROLE_CREW_DEVICE), cd_server_handle_position },
   { "GET", "/api/v1/crews/{}/tickets", ROLES_ANY, cd_server_handle_crew_tickets },
+  { "POST", "/api/v1/tickets", ROLES_INTAKE, cd_server_handle_intake },
 };
 
 /* Logging ----------------------------------------------------------------- */
@@ -866,6 +867,10 @@ cd_server_config_init (CdServerConfig *config)
   config->login_window = 15 * 60;
   config->heartbeat_seconds = 15;
   config->changes_max_limit = 10000;
+  config->batch_interval = 60;
+  config->escalation_interval = 30;
+  config->duplicate_radius_m = 150;
+  config->duplicate_window = 2 * 3600;
 }
 
 void
@@ -931,6 +936,8 @@ cd_server_config_load (CdServerConfig  *config,
   gint64 threads = config->threads, max_body = config->max_body, lifetime = config->token_lifetime;
   gint64 failures = config->login_max_failures, window = config->login_window;
   gint64 heartbeat = config->heartbeat_seconds;
+  gint64 batch = config->batch_interval, scan = config->escalation_interval;
+  gint64 radius = (gint64) config->duplicate_radius_m, dup_window = config->duplicate_window;
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -944,6 +951,10 @@ cd_server_config_load (CdServerConfig  *config,
       !config_int (kf, "server", "max-body", 1024, 64 * 1024 * 1024, &max_body, error) ||
       !config_int (kf, "server", "token-lifetime", 1, 30 * 24 * 3600, &lifetime, error) ||
       !config_int (kf, "server", "heartbeat", 1, 3600, &heartbeat, error) ||
+      !config_int (kf, "dispatch", "batch-interval", 0, 24 * 3600, &batch, error) ||
+      !config_int (kf, "dispatch", "escalation-interval", 1, 3600, &scan, error) ||
+      !config_int (kf, "intake", "duplicate-radius", 0, 100000, &radius, error) ||
+      !config_int (kf, "intake", "duplicate-window", 0, 30 * 24 * 3600, &dup_window, error) ||
       !config_int (kf, "login", "max-failures", 1, 1000, &failures, error) ||
       !config_int (kf, "login", "window", 1, 24 * 3600, &window, error))
     return FALSE;
@@ -952,6 +963,10 @@ cd_server_config_load (CdServerConfig  *config,
   config->max_body = max_body;
   config->token_lifetime = lifetime;
   config->heartbeat_seconds = heartbeat;
+  config->batch_interval = batch;
+  config->escalation_interval = scan;
+  config->duplicate_radius_m = radius;
+  config->duplicate_window = dup_window;
   config->login_max_failures = failures;
   config->login_window = window;
   return TRUE;
@@ -1000,6 +1015,9 @@ cd_server_finalize (GObject *object)
   g_mutex_clear (&self->write_lock);
   g_mutex_clear (&self->positions_lock);
   g_cond_clear (&self->flusher_cond);
+  g_mutex_clear (&self->dispatch_lock);
+  g_cond_clear (&self->dispatch_cond);
+  g_clear_object (&self->auto_actor);
   cd_server_config_clear (&self->config);
 
   G_OBJECT_CLASS (cd_server_parent_class)->finalize (object);
@@ -1017,6 +1035,8 @@ cd_server_init (CdServer *self)
   g_mutex_init (&self->write_lock);
   g_mutex_init (&self->positions_lock);
   g_cond_init (&self->flusher_cond);
+  g_mutex_init (&self->dispatch_lock);
+  g_cond_init (&self->dispatch_cond);
   self->readers = g_async_queue_new ();
 }
 
@@ -1078,6 +1098,7 @@ cd_server_start (CdServer  *self,
 
   self->events = cd_events_new (self->config.heartbeat_seconds, 0);
   cd_server_positions_start (self);
+  cd_server_dispatch_start (self);
 
   options.threads = self->config.threads;
   options.max_body = self->config.max_body;
@@ -1113,6 +1134,7 @@ cd_server_stop (CdServer *self)
   if (self->events)
     cd_events_close_all (self->events);
   g_clear_pointer (&self->http, cd_http_free);
+  cd_server_dispatch_stop (self);
   g_clear_pointer (&self->events, cd_events_free);
   cd_server_positions_stop (self);
 }

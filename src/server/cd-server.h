@@ -30,6 +30,10 @@ typedef struct
   char    *tls_cert_file;
   char    *tls_key_file;
   char    *policy_file;       /* NULL: the installed sla-policy.json */
+  guint    batch_interval;    /* seconds between batch optimizations, 0: never */
+  guint    escalation_interval; /* seconds between time-limit scans */
+  double   duplicate_radius_m;
+  gint64   duplicate_window;  /* seconds */
   gboolean demo;
 } CdServerConfig;
 
