@@ -24,3 +24,15 @@ cd_model_init (void)
       g_once_init_leave (&done, 1);
     }
 }
+
+/* The wire spelling of an enum value, or NULL when it has none. */
+const char *
+cd_enum_to_nick (GType enum_type,
+                 gint  value)
+{
+  /* Enum classes are static: keeping the reference costs nothing. */
+  GEnumClass *klass = g_type_class_ref (enum_type);
+  GEnumValue *v = g_enum_get_value (klass, value);
+
+  return v ? v->value_nick : NULL;
+}

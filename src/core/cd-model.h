@@ -15,6 +15,8 @@
 
 G_BEGIN_DECLS
 
-void cd_model_init (void);
+void        cd_model_init   (void);
+const char *cd_enum_to_nick (GType enum_type,
+                             gint  value);
 
 G_END_DECLS

@@ -162,25 +162,6 @@ out:
 
 /* Escalations -------------------------------------------------------------- */
 
-static const char *
-sla_state_nick (CdSlaState state)
-{
-  GEnumClass *klass = g_type_class_peek (CD_TYPE_SLA_STATE);
-  GEnumValue *v = klass ? g_enum_get_value (klass, state) : NULL;
-
-  return v ? v->value_nick : "none";
-}
-
-static const char *
-sla_kind_nick (CdSlaKind kind)
-{
-  GEnumClass *klass = g_type_class_ref (CD_TYPE_SLA_KIND);
-  GEnumValue *v = g_enum_get_value (klass, kind);
-
-  g_type_class_unref (klass);
-  return v ? v->value_nick : "unknown";
-}
-
 /* Publishes an "escalation" event when a running timer turns amber or red.
  * States are remembered in memory: after a restart each amber or red timer
  * is announced once more, which a supervisor would rather have than miss. */
@@ -224,13 +205,13 @@ scan_escalations (CdServer *self)
               g_autofree char *json = g_strdup_printf ("{\"ticket_id\":\"%s\",\"number\":\"%s\",\"kind\":\"%s\","
                                                        "\"state\":\"%s\",\"deadline\":\"%s\",\"seconds_left\":%"
                                                        G_GINT64_FORMAT "}",
-                                                       CD_RECORD (t)->id, t->number, sla_kind_nick (kind),
-                                                       sla_state_nick (status.state), deadline ? deadline : "",
+                                                       CD_RECORD (t)->id, t->number, cd_enum_to_nick (CD_TYPE_SLA_KIND, kind),
+                                                       cd_enum_to_nick (CD_TYPE_SLA_STATE, status.state), deadline ? deadline : "",
                                                        status.seconds_left);
 
               cd_events_publish (self->events, "escalation", json);
               cd_server_log ("info", "escalation", "ticket=%s kind=%s state=%s", t->number,
-                             sla_kind_nick (kind), sla_state_nick (status.state));
+                             cd_enum_to_nick (CD_TYPE_SLA_KIND, kind), cd_enum_to_nick (CD_TYPE_SLA_STATE, status.state));
             }
         }
     }

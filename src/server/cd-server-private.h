@@ -110,7 +110,6 @@ gboolean    cd_request_reject_unknown  (CdRequest   *req,
                                         JsonObject  *object,
                                         const char * const *known);
 
-const char *cd_role_to_nick            (CdRole       role);
 
 /* cd-server-crews.c */
 void        cd_server_handle_position  (CdServer    *self,

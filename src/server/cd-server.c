@@ -471,7 +471,7 @@ handle_login (CdServer  *self,
     }
 
   cd_server_log ("info", "login", "user=\"%s\" role=%s client=%s", username,
-                 cd_role_to_nick (user->role), req->http->client);
+                 cd_enum_to_nick (CD_TYPE_ROLE, user->role), req->http->client);
 
   expires_text = cd_json_format_time (expires);
   b = json_builder_new ();
@@ -973,15 +973,6 @@ cd_server_config_load (CdServerConfig  *config,
 }
 
 /* Object ------------------------------------------------------------------ */
-
-const char *
-cd_role_to_nick (CdRole role)
-{
-  GEnumClass *klass = g_type_class_peek (CD_TYPE_ROLE);
-  GEnumValue *v = klass ? g_enum_get_value (klass, role) : NULL;
-
-  return v ? v->value_nick : "unknown";
-}
 
 gint64
 cd_server_now (CdServer *self)
