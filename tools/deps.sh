@@ -9,7 +9,7 @@ CREWDESK_DEBS=(
   libgtk-4-dev libadwaita-1-dev libshumate-dev libsoup-3.0-dev
   libmicrohttpd-dev libargon2-dev libsecret-1-dev
   desktop-file-utils appstream-util
-  xvfb xauth
+  xvfb xauth openssl
   python3 python3-numpy python3-scipy
 )
 
