@@ -2062,6 +2062,62 @@ test_read_transaction (Fixture       *fx,
   g_assert_no_error (error);
 }
 
+static void
+test_changes_json (Fixture       *fx,
+                   gconstpointer  data)
+{
+  g_autofree char *path = fixture_path (fx, "json.db");
+  g_autoptr(CdStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (5);
+  g_autoptr(GPtrArray) decoded = NULL;
+  g_autoptr(GPtrArray) raw = NULL;
+  gboolean more_a = FALSE, more_b = FALSE;
+  char *deleted_id = NULL;
+
+  store = cd_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (cd_store_begin (store, &error));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(CdTicket) t = make_ticket (rand, i, NULL);
+
+      CD_RECORD (t)->rev = cd_store_next_rev (store, &error);
+      g_assert_true (cd_store_save (store, CD_RECORD (t), &error));
+      if (i == 3)
+        deleted_id = g_strdup (CD_RECORD (t)->id);
+    }
+  g_assert_true (cd_store_delete (store, CD_TYPE_TICKET, deleted_id, cd_store_next_rev (store, &error), &error));
+  g_assert_true (cd_store_commit (store, &error));
+
+  decoded = cd_store_list_changes (store, 2, 10, &more_a, &error);
+  raw = cd_store_list_changes_json (store, 2, 10, &more_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (decoded->len, ==, raw->len);
+  g_assert_true (more_a == more_b);
+  for (guint i = 0; i < raw->len; i++)
+    {
+      CdStoreChange *a = g_ptr_array_index (decoded, i);
+      CdStoreChange *b = g_ptr_array_index (raw, i);
+      g_autoptr(CdRecord) r = NULL;
+
+      g_assert_cmpstr (a->id, ==, b->id);
+      g_assert_cmpint (a->rev, ==, b->rev);
+      g_assert_null (b->record);
+      r = cd_record_new_from_data (CD_TYPE_TICKET, b->json, -1, CD_DECODE_STRICT, &error);
+      g_assert_no_error (error);
+      g_assert_true (cd_record_equal (a->record, r));
+    }
+
+  /* The tombstone: no record, no text. */
+  g_clear_pointer (&raw, g_ptr_array_unref);
+  raw = cd_store_list_changes_json (store, 20, 10, &more_b, &error);
+  g_assert_cmpuint (raw->len, ==, 1);
+  g_assert_cmpstr (((CdStoreChange *) g_ptr_array_index (raw, 0))->id, ==, deleted_id);
+  g_assert_null (((CdStoreChange *) g_ptr_array_index (raw, 0))->json);
+  g_free (deleted_id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2093,6 +2149,7 @@ main (int   argc,
   ADD ("/store/server/mutation-log", test_mutation_log);
   ADD ("/store/server/purge-horizon", test_purge_horizon);
   ADD ("/store/read-transaction", test_read_transaction);
+  ADD ("/store/changes-json", test_changes_json);
 #undef ADD
 
   return g_test_run ();

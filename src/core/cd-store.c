@@ -1122,6 +1122,7 @@ cd_store_change_free (CdStoreChange *change)
 
   g_free (change->id);
   g_clear_object (&change->record);
+  g_free (change->json);
   g_free (change);
 }
 
@@ -1757,12 +1758,13 @@ cd_store_list_running_deadlines (CdStore  *self,
  *
  * Returns: (transfer full) (element-type CdStoreChange): the rows
  */
-GPtrArray *
-cd_store_list_changes (CdStore   *self,
-                       gint64     since_rev,
-                       guint      limit,
-                       gboolean  *more,
-                       GError   **error)
+static GPtrArray *
+list_changes (CdStore   *self,
+              gint64     since_rev,
+              guint      limit,
+              gboolean   as_json,
+              gboolean  *more,
+              GError   **error)
 {
   g_autoptr(StmtLease) stmt = NULL;
   g_autoptr(GPtrArray) changes = NULL;
@@ -1800,7 +1802,9 @@ cd_store_list_changes (CdStore   *self,
       change->rev = sqlite3_column_int64 (stmt, 2);
       g_ptr_array_add (changes, change);
 
-      if (sqlite3_column_int (stmt, 3) == 0)
+      if (sqlite3_column_int (stmt, 3) == 0 && as_json)
+        change->json = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      else if (sqlite3_column_int (stmt, 3) == 0)
         {
           change->record = read_record (self, (Kind) k, stmt, 4, error);
           if (change->record == NULL)
@@ -1815,6 +1819,35 @@ cd_store_list_changes (CdStore   *self,
     }
 
   return g_steal_pointer (&changes);
+}
+
+GPtrArray *
+cd_store_list_changes (CdStore   *self,
+                       gint64     since_rev,
+                       guint      limit,
+                       gboolean  *more,
+                       GError   **error)
+{
+  return list_changes (self, since_rev, limit, FALSE, more, error);
+}
+
+/**
+ * cd_store_list_changes_json:
+ *
+ * As cd_store_list_changes(), but each live row carries its stored JSON
+ * text in @json instead of a decoded @record: the server relays the feed
+ * without decoding and encoding every row again. The text is what
+ * cd_record_to_json_string() wrote when the row was saved (for crews,
+ * without the position reported since: positions travel on the events).
+ */
+GPtrArray *
+cd_store_list_changes_json (CdStore   *self,
+                            gint64     since_rev,
+                            guint      limit,
+                            gboolean  *more,
+                            GError   **error)
+{
+  return list_changes (self, since_rev, limit, TRUE, more, error);
 }
 
 /**

@@ -63,7 +63,8 @@ typedef struct {
   const char *kind;   /* "ticket", "crew", ...; static */
   char       *id;
   gint64      rev;
-  CdRecord   *record; /* NULL for a tombstone */
+  CdRecord   *record; /* NULL for a tombstone, or from cd_store_list_changes_json() */
+  char       *json;   /* cd_store_list_changes_json() only: the stored record text */
 } CdStoreChange;
 
 void cd_store_change_free (CdStoreChange *change);
@@ -141,6 +142,11 @@ GPtrArray  *cd_store_list_running_deadlines (CdStore            *self,
                                            guint                 limit,
                                            GError              **error);
 GPtrArray  *cd_store_list_changes         (CdStore              *self,
+                                           gint64                since_rev,
+                                           guint                 limit,
+                                           gboolean             *more,
+                                           GError              **error);
+GPtrArray  *cd_store_list_changes_json    (CdStore              *self,
                                            gint64                since_rev,
                                            guint                 limit,
                                            gboolean             *more,
