@@ -400,6 +400,7 @@ handle_login (CdServer  *self,
   g_autofree char *token = NULL;
   g_autofree char *digest = NULL;
   g_autofree char *expires_text = NULL;
+  g_autofree char *safe_user = NULL;
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) reply = NULL;
   const char *username, *password;
@@ -417,6 +418,9 @@ handle_login (CdServer  *self,
       (password = cd_request_require_string (req, o, "password", 1024)) == NULL)
     return;
 
+  /* Names come from the client: escaped, a log line stays one line. */
+  safe_user = g_strescape (username, NULL);
+
   wait = cd_throttle_check (self->throttle, username, req->http->client, now);
   if (wait > 0)
     {
@@ -424,7 +428,7 @@ handle_login (CdServer  *self,
       g_autofree char *message = g_strdup_printf (_("Too many failed logins. Try again in %" G_GINT64_FORMAT " seconds."), wait);
 
       g_atomic_int_inc (&self->metrics.logins_throttled);
-      cd_server_log ("warning", "login-throttled", "user=\"%s\" client=%s", username, req->http->client);
+      cd_server_log ("warning", "login-throttled", "user=\"%s\" client=%s", safe_user, req->http->client);
       cd_http_response_add_header (req->response, "Retry-After", retry);
       cd_request_reply_error (req, 429, "throttled", message);
       return;
@@ -451,7 +455,7 @@ handle_login (CdServer  *self,
     {
       g_atomic_int_inc (&self->metrics.logins_failed);
       cd_throttle_record_failure (self->throttle, username, req->http->client, now);
-      cd_server_log ("warning", "login-failed", "user=\"%s\" client=%s", username, req->http->client);
+      cd_server_log ("warning", "login-failed", "user=\"%s\" client=%s", safe_user, req->http->client);
       cd_request_reply_error (req, 401, "bad-credentials", _("The user name or the password is wrong."));
       return;
     }
@@ -470,7 +474,7 @@ handle_login (CdServer  *self,
       return;
     }
 
-  cd_server_log ("info", "login", "user=\"%s\" role=%s client=%s", username,
+  cd_server_log ("info", "login", "user=\"%s\" role=%s client=%s", safe_user,
                  cd_enum_to_nick (CD_TYPE_ROLE, user->role), req->http->client);
 
   expires_text = cd_json_format_time (expires);
@@ -831,11 +835,15 @@ handle_request (CdHttpRequest  *http,
     g_atomic_int_inc (&self->metrics.requests_failed);
 
   if (response->stream_read == NULL)
-    cd_server_log (response->status >= 500 ? "error" : "info", "request",
-                   "method=%s path=\"%s\" status=%u ms=%.2f user=\"%s\" client=%s",
-                   http->method, http->path, response->status,
-                   (g_get_monotonic_time () - start) / 1000.0,
-                   req.user ? req.user->username : "", http->client);
+    {
+      g_autofree char *safe_path = g_strescape (http->path, NULL);
+
+      cd_server_log (response->status >= 500 ? "error" : "info", "request",
+                     "method=%s path=\"%.200s\" status=%u ms=%.2f user=\"%s\" client=%s",
+                     http->method, safe_path, response->status,
+                     (g_get_monotonic_time () - start) / 1000.0,
+                     req.user ? req.user->username : "", http->client);
+    }
 
   g_clear_object (&req.user);
   g_clear_pointer (&req.token_digest, g_free);
