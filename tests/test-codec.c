@@ -443,6 +443,53 @@ test_callback_rules (void)
   g_assert_true (cd_callback_needs_second_handling (cb));
 }
 
+static void
+test_strict_json (void)
+{
+  const char *good[] = {
+    "{}", "[]", "0", "-0.5e+10", "\"a\\u00e9\\n\"", " {\"a\" : [true, false, null, 1, \"x\"]} ",
+    "{\"nested\":{\"a\":[{}]}}", "\"王芳\"",
+  };
+  const char *bad[] = {
+    "{'a': 1}",                    /* single quotes */
+    "{\"a\": 1} /* note */",       /* comments */
+    "{\"a\": 0x10}",               /* hex */
+    "{\"a\": 1} {\"a\": 2}",       /* a second document */
+    "[1, 2,]",                     /* trailing comma */
+    "{\"a\": 01}",                 /* leading zero */
+    "{\"a\": 1.}",                 /* no fraction digits */
+    "{\"a\": NaN}",
+    "{\"a\": Infinity}",
+    "\"tab\there\"",               /* raw control character */
+    "\"\\x41\"",                   /* unknown escape */
+    "\"\\u12\"",                   /* short unicode escape */
+    "\"open",
+    "{\"a\" 1}",
+    "tru",
+    "\xc3\x28",                    /* invalid UTF-8 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cd_json_parse (good[i], -1, CD_JSON_MAX_BYTES, CD_JSON_MAX_DEPTH, &error);
+
+      g_assert_cmpint (cd_json_check_strict (good[i], strlen (good[i])), ==, -1);
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = cd_json_parse (bad[i], -1, CD_JSON_MAX_BYTES, CD_JSON_MAX_DEPTH, &error);
+
+      if (node != NULL)
+        g_error ("accepted non-standard JSON: %s", bad[i]);
+      g_assert_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_MALFORMED);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -479,6 +526,7 @@ main (int   argc,
   g_test_add_func ("/codec/not-an-object", test_not_an_object);
   g_test_add_func ("/codec/too-deep", test_too_deep_does_not_crash);
   g_test_add_func ("/codec/depth-scan", test_depth_scan);
+  g_test_add_func ("/codec/strict-json", test_strict_json);
   g_test_add_func ("/codec/too-large", test_too_large);
   g_test_add_func ("/codec/decode-member", test_decode_member);
   g_test_add_func ("/codec/kinds", test_kinds);

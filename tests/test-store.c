@@ -1210,6 +1210,7 @@ test_changes (Fixture       *fx,
           g_autoptr(GPtrArray) page = cd_store_list_changes (store, since, limits[l], &more, &error);
 
           g_assert_no_error (error);
+          /* One revision per row here, so pages are exact. */
           g_assert_cmpuint (page->len, <=, limits[l]);
           if (more)
             g_assert_cmpuint (page->len, ==, limits[l]);
@@ -1225,6 +1226,15 @@ test_changes (Fixture       *fx,
               g_assert_cmpint (change->rev, >, since);
               if (e->record == NULL)
                 g_assert_null (change->record);
+              else if (CD_IS_CREW (e->record))
+                {
+                  /* The feed carries crews without their position. */
+                  g_autoptr(CdCrew) bare = cd_record_copy (e->record);
+
+                  bare->lat = bare->lon = bare->heading = bare->speed_kmh = 0;
+                  bare->position_at = 0;
+                  g_assert_true (cd_record_equal (change->record, CD_RECORD (bare)));
+                }
               else
                 g_assert_true (cd_record_equal (change->record, e->record));
               since = change->rev;
@@ -1290,6 +1300,14 @@ test_changes (Fixture       *fx,
 
         g_assert_no_error (error);
         g_assert_cmpuint (a->len, >, 0);
+        /* Positions travel on the event stream, not in the feed. */
+        for (guint k = 0; types[i] == CD_TYPE_CREW && k < a->len; k++)
+          {
+            CdCrew *c = g_ptr_array_index (a, k);
+
+            c->lat = c->lon = c->heading = c->speed_kmh = 0;
+            c->position_at = 0;
+          }
         assert_same_ids (b, a);
       }
   }
@@ -2118,6 +2136,95 @@ test_changes_json (Fixture       *fx,
   g_free (deleted_id);
 }
 
+static void
+test_changes_whole_revisions (Fixture       *fx,
+                              gconstpointer  data)
+{
+  g_autofree char *path = fixture_path (fx, "revs.db");
+  g_autoptr(CdStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) rest = NULL;
+  gboolean more = FALSE;
+  gint64 rev;
+
+  store = cd_store_open (path, &error);
+  g_assert_no_error (error);
+
+  /* Rev 1: one ticket. Rev 2: a ticket and two events, as one mutation
+   * writes them. Rev 3: one more ticket. */
+  g_assert_true (cd_store_begin (store, &error));
+  for (guint r = 1; r <= 3; r++)
+    {
+      guint n = r == 2 ? 3 : 1;
+
+      rev = cd_store_next_rev (store, &error);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(CdRecord) rec = i == 0 ? CD_RECORD (make_ticket (rand, r * 10 + i, NULL))
+                                           : CD_RECORD (make_event ("6f1c2a4e-3b7d-4c1e-9a55-0d2f6e8b1c01", NULL, T0));
+
+          rec->rev = rev;
+          g_assert_true (cd_store_save (store, rec, &error));
+        }
+    }
+  g_assert_true (cd_store_commit (store, &error));
+  g_assert_no_error (error);
+
+  /* A page of 2 would end inside rev 2: it runs on to the end of it. */
+  page = cd_store_list_changes (store, 0, 2, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 4);
+  g_assert_true (more);
+  g_assert_cmpint (((CdStoreChange *) g_ptr_array_index (page, 3))->rev, ==, 2);
+
+  rest = cd_store_list_changes (store, 2, 2, &more, &error);
+  g_assert_cmpuint (rest->len, ==, 1);
+  g_assert_false (more);
+  g_assert_cmpint (((CdStoreChange *) g_ptr_array_index (rest, 0))->rev, ==, 3);
+}
+
+static void
+test_crew_position_not_in_row (Fixture       *fx,
+                               gconstpointer  data)
+{
+  g_autofree char *path = fixture_path (fx, "crewpos.db");
+  g_autoptr(CdStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+    g_autoptr(CdCrew) crew = make_crew (1);
+  g_autoptr(CdCrew) loaded = NULL;
+  g_autoptr(CdCrew) reloaded = NULL;
+  g_autoptr(GPtrArray) raw = NULL;
+  gboolean more;
+
+  store = cd_store_open (path, &error);
+  g_assert_no_error (error);
+  crew->lat = 39.91;
+  crew->lon = 116.61;
+  crew->position_at = T0 + 100;
+
+  g_assert_true (cd_store_begin (store, &error));
+  CD_RECORD (crew)->rev = cd_store_next_rev (store, &error);
+  g_assert_true (cd_store_save (store, CD_RECORD (crew), &error));
+  g_assert_true (cd_store_commit (store, &error));
+
+  /* Saving a crew records its position beside the row, not in it. */
+  raw = cd_store_list_changes_json (store, 0, 10, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (raw->len, ==, 1);
+  g_assert_null (strstr (((CdStoreChange *) g_ptr_array_index (raw, 0))->json, "39.91"));
+  loaded = cd_store_load (store, CD_TYPE_CREW, CD_RECORD (crew)->id, &error);
+  g_assert_cmpfloat (loaded->lat, ==, 39.91);
+  g_assert_cmpint (loaded->position_at, ==, T0 + 100);
+
+  /* A report in the same second as the stored one wins: it came later. */
+  g_assert_true (cd_store_set_crew_position (store, CD_RECORD (crew)->id, 39.92, 116.62, 90, 30, T0 + 100, &error));
+  reloaded = cd_store_load (store, CD_TYPE_CREW, CD_RECORD (crew)->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (reloaded->lat, ==, 39.92);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2150,6 +2257,8 @@ main (int   argc,
   ADD ("/store/server/purge-horizon", test_purge_horizon);
   ADD ("/store/read-transaction", test_read_transaction);
   ADD ("/store/changes-json", test_changes_json);
+  ADD ("/store/changes-whole-revisions", test_changes_whole_revisions);
+  ADD ("/store/crew-position-not-in-row", test_crew_position_not_in_row);
 #undef ADD
 
   return g_test_run ();

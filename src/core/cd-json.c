@@ -60,6 +60,200 @@ cd_json_scan_depth (const char *data,
   return deepest;
 }
 
+/* Strict RFC 8259 ----------------------------------------------------------- */
+
+/* json-glib's parser is lenient: it takes single quotes, comments, hex
+ * numbers, and ignores what follows the first document. A server must not
+ * accept what other JSON parsers (a proxy, an audit tool) would read
+ * differently, so every document passes this strict check first. Nesting
+ * is already bounded by the depth scan, so recursion is safe. */
+typedef struct {
+  const char *p;
+  const char *end;
+} Scan;
+
+static void
+skip_ws (Scan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean
+scan_string (Scan *s)
+{
+  if (s->p >= s->end || *s->p != '"')
+    return FALSE;
+  s->p++;
+
+  while (s->p < s->end)
+    {
+      guchar c = (guchar) *s->p++;
+
+      if (c == '"')
+        return TRUE;
+      if (c < 0x20)
+        return FALSE;
+      if (c == '\\')
+        {
+          if (s->p >= s->end)
+            return FALSE;
+          c = (guchar) *s->p++;
+          if (c == 'u')
+            {
+              for (guint i = 0; i < 4; i++, s->p++)
+                if (s->p >= s->end || !g_ascii_isxdigit (*s->p))
+                  return FALSE;
+            }
+          else if (!strchr ("\"\\/bfnrt", c) || c == '\0')
+            return FALSE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gboolean
+scan_digits (Scan *s)
+{
+  const char *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+
+  return s->p > start;
+}
+
+static gboolean
+scan_number (Scan *s)
+{
+  if (s->p < s->end && *s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return FALSE;
+  if (s->p < s->end && *s->p == '.')
+    {
+      s->p++;
+      if (!scan_digits (s))
+        return FALSE;
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (!scan_digits (s))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scan       *s,
+              const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (s->end - s->p) < n || memcmp (s->p, word, n) != 0)
+    return FALSE;
+  s->p += n;
+  return TRUE;
+}
+
+static gboolean scan_value (Scan *s);
+
+static gboolean
+scan_container (Scan     *s,
+                gboolean  object)
+{
+  char close = object ? '}' : ']';
+
+  s->p++;
+  skip_ws (s);
+  if (s->p < s->end && *s->p == close)
+    {
+      s->p++;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      if (object)
+        {
+          if (!scan_string (s))
+            return FALSE;
+          skip_ws (s);
+          if (s->p >= s->end || *s->p != ':')
+            return FALSE;
+          s->p++;
+        }
+      if (!scan_value (s))
+        return FALSE;
+      skip_ws (s);
+      if (s->p >= s->end)
+        return FALSE;
+      if (*s->p == close)
+        {
+          s->p++;
+          return TRUE;
+        }
+      if (*s->p != ',')
+        return FALSE;
+      s->p++;
+      skip_ws (s);
+    }
+}
+
+static gboolean
+scan_value (Scan *s)
+{
+  skip_ws (s);
+  if (s->p >= s->end)
+    return FALSE;
+
+  switch (*s->p)
+    {
+    case '{':
+      return scan_container (s, TRUE);
+    case '[':
+      return scan_container (s, FALSE);
+    case '"':
+      return scan_string (s);
+    case 't':
+      return scan_literal (s, "true");
+    case 'f':
+      return scan_literal (s, "false");
+    case 'n':
+      return scan_literal (s, "null");
+    default:
+      return scan_number (s);
+    }
+}
+
+/* The offset of the first byte that breaks RFC 8259, or -1 when @data is
+ * one valid JSON text (UTF-8 included). */
+gssize
+cd_json_check_strict (const char *data,
+                      gsize       length)
+{
+  Scan s = { data, data + length };
+  const char *bad_utf8 = NULL;
+
+  if (!g_utf8_validate (data, length, &bad_utf8))
+    return bad_utf8 - data;
+
+  if (!scan_value (&s))
+    return s.p - data;
+  skip_ws (&s);
+  if (s.p != s.end)
+    return s.p - data;
+
+  return -1;
+}
+
 JsonNode *
 cd_json_parse (const char *data,
                gssize      length,
@@ -97,6 +291,17 @@ cd_json_parse (const char *data,
                    _("The document nests deeper than %u levels."), max_depth);
       return NULL;
     }
+
+  {
+    gssize bad = cd_json_check_strict (data, len);
+
+    if (bad >= 0)
+      {
+        g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_MALFORMED,
+                     _("The document is not valid JSON: unexpected input at byte %" G_GSSIZE_FORMAT "."), bad);
+        return NULL;
+      }
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, len, &local_error))

@@ -29,6 +29,8 @@ GQuark cd_codec_error_quark (void);
 
 guint     cd_json_scan_depth (const char *data,
                               gsize       length);
+gssize    cd_json_check_strict (const char *data,
+                                gsize       length);
 JsonNode *cd_json_parse      (const char *data,
                               gssize      length,
                               gsize       max_bytes,

@@ -33,9 +33,10 @@ typedef enum {
   OP_LOAD,
   OP_DELETE,
   OP_LIST,
+  OP_CLEAR,
 } Op;
 
-#define N_OPS (OP_LIST + 1)
+#define N_OPS (OP_CLEAR + 1)
 
 typedef enum {
   STMT_BEGIN,
@@ -71,9 +72,22 @@ typedef enum {
   STMT_ADD_MUTATION,
   STMT_PURGE_MUTATIONS,
   STMT_GET_HORIZON,
+  STMT_OUTBOX_ADD,
+  STMT_OUTBOX_PENDING,
+  STMT_OUTBOX_GET,
+  STMT_OUTBOX_MARK_SENT,
+  STMT_OUTBOX_FINISH,
+  STMT_OUTBOX_COUNT,
+  STMT_OUTBOX_PURGE,
+  STMT_CONFLICT_ADD,
+  STMT_CONFLICTS_LIST,
+  STMT_CONFLICT_REMOVE,
+  STMT_CLIENT_GET,
+  STMT_CLIENT_SET,
+  STMT_CLEAR_POSITIONS,
 } Stmt;
 
-#define N_STMTS (STMT_GET_HORIZON + 1)
+#define N_STMTS (STMT_CLEAR_POSITIONS + 1)
 
 /* Filter bits of STMT_OPEN_TICKETS + mask. */
 #define FILTER_STATUS 1
@@ -226,6 +240,44 @@ static const char * const migrations[] = {
   "CREATE INDEX mutation_log_at ON mutation_log (at);"
   "INSERT INTO meta (key, value) VALUES ('horizon', 0);"
   "PRAGMA user_version = 2;",
+
+  /* 3: what only a client cache keeps. The outbox is the ordered queue of
+   * this user's mutations: pending until sent, sent until the server's
+   * result is in (a retry reuses the id, the server replays), then done,
+   * conflict or rejected. Only the mutation is stored; its optimistic
+   * effect is computed from it on top of the server rows. conflicts keep
+   * what the server refused, for the user to retry or discard.
+   * client_meta holds the cache's own text values (the signed-in user,
+   * the server's address). */
+  "CREATE TABLE outbox ("
+  "  seq        INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  id         TEXT NOT NULL UNIQUE,"
+  "  mutation   TEXT NOT NULL,"
+  "  state      TEXT NOT NULL DEFAULT 'pending'"
+  "             CHECK (state IN ('pending', 'sent', 'done', 'conflict', 'rejected')),"
+  "  attempts   INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL,"
+  "  last_error TEXT"
+  ");"
+  "CREATE INDEX outbox_waiting ON outbox (seq) WHERE state IN ('pending', 'sent');"
+  "CREATE TABLE conflicts ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  mutation_id TEXT NOT NULL UNIQUE,"
+  "  mutation    TEXT NOT NULL,"
+  "  kind        TEXT,"
+  "  target      TEXT,"
+  "  mine        TEXT,"
+  "  current     TEXT,"
+  "  changed_by  TEXT,"
+  "  code        TEXT NOT NULL,"
+  "  message     TEXT NOT NULL,"
+  "  at          INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE client_meta ("
+  "  key   TEXT PRIMARY KEY NOT NULL,"
+  "  value TEXT"
+  ") WITHOUT ROWID;"
+  "PRAGMA user_version = 3;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CD_STORE_SCHEMA_VERSION);
@@ -257,6 +309,9 @@ static const Probe probes[] = {
   { 2, "SELECT (SELECT min(user_id) FROM passwords), (SELECT max(user_id) FROM passwords)" },
   { 2, "SELECT (SELECT min(digest) FROM sessions), (SELECT max(digest) FROM sessions)" },
   { 2, "SELECT (SELECT min(id) FROM mutation_log), (SELECT max(id) FROM mutation_log)" },
+  { 3, "SELECT (SELECT min(seq) FROM outbox), (SELECT max(seq) FROM outbox)" },
+  { 3, "SELECT (SELECT min(id) FROM conflicts), (SELECT max(id) FROM conflicts)" },
+  { 3, "SELECT (SELECT min(key) FROM client_meta), (SELECT max(key) FROM client_meta)" },
 };
 
 /* Statements -------------------------------------------------------------- */
@@ -365,6 +420,43 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "add_mutation", "INSERT INTO mutation_log (id, user_id, at, result) VALUES (?1, ?2, ?3, ?4)" },
   [STMT_PURGE_MUTATIONS] = { "purge_mutations", "DELETE FROM mutation_log WHERE at < ?1" },
   [STMT_GET_HORIZON] = { "get_horizon", "SELECT value FROM meta WHERE key = 'horizon'" },
+  [STMT_OUTBOX_ADD] = {
+    "outbox_add", "INSERT INTO outbox (id, mutation, created_at) VALUES (?1, ?2, ?3)" },
+  [STMT_OUTBOX_PENDING] = {
+    "outbox_pending",
+    "SELECT seq, id, mutation, state, attempts, created_at, last_error FROM outbox"
+    " WHERE state IN ('pending', 'sent') AND seq > ?1 ORDER BY seq LIMIT ?2" },
+  [STMT_OUTBOX_GET] = {
+    "outbox_get",
+    "SELECT seq, id, mutation, state, attempts, created_at, last_error FROM outbox WHERE id = ?1" },
+  [STMT_OUTBOX_MARK_SENT] = {
+    "outbox_mark_sent",
+    "UPDATE outbox SET state = 'sent', attempts = attempts + 1"
+    " WHERE id = ?1 AND state IN ('pending', 'sent')" },
+  /* A result is final: a late duplicate must not reopen it. */
+  [STMT_OUTBOX_FINISH] = {
+    "outbox_finish",
+    "UPDATE outbox SET state = ?2, last_error = ?3 WHERE id = ?1 AND state IN ('pending', 'sent')" },
+  [STMT_OUTBOX_COUNT] = {
+    "outbox_count", "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')" },
+  [STMT_OUTBOX_PURGE] = {
+    "outbox_purge", "DELETE FROM outbox WHERE state = 'done' AND created_at < ?1" },
+  [STMT_CONFLICT_ADD] = {
+    "conflict_add",
+    "INSERT INTO conflicts (mutation_id, mutation, kind, target, mine, current, changed_by,"
+    " code, message, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    " ON CONFLICT (mutation_id) DO NOTHING" },
+  [STMT_CONFLICTS_LIST] = {
+    "conflicts_list",
+    "SELECT id, mutation_id, mutation, kind, target, mine, current, changed_by, code, message, at"
+    " FROM conflicts ORDER BY id" },
+  [STMT_CONFLICT_REMOVE] = { "conflict_remove", "DELETE FROM conflicts WHERE id = ?1" },
+  [STMT_CLIENT_GET] = { "client_get", "SELECT value FROM client_meta WHERE key = ?1" },
+  [STMT_CLIENT_SET] = {
+    "client_set",
+    "INSERT INTO client_meta (key, value) VALUES (?1, ?2)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value" },
+  [STMT_CLEAR_POSITIONS] = { "clear_positions", "DELETE FROM crew_positions" },
 };
 
 typedef struct {
@@ -382,7 +474,7 @@ typedef struct {
 
 /* Saving binds ?1 id, ?2 version, ?3 rev, ?4 data, then the kind's own
  * columns from ?5 in the order of bind_columns(). */
-static const char * const op_names[N_OPS] = { "save", "load", "delete", "list" };
+static const char * const op_names[N_OPS] = { "save", "load", "delete", "list", "clear" };
 
 static const KindInfo kinds[N_KINDS] = {
   [KIND_TICKET] = { "ticket", cd_ticket_get_type, {
@@ -395,7 +487,8 @@ static const KindInfo kinds[N_KINDS] = {
     " created_at = excluded.created_at, next_due = excluded.next_due",
     LOAD_SQL ("tickets"),
     DELETE_SQL ("tickets", ", open = 0, paused = 0, next_due = 0"),
-    LIST_SQL ("tickets") } },
+    LIST_SQL ("tickets"),
+    "DELETE FROM tickets" } },
   [KIND_CREW] = { "crew", cd_crew_get_type, {
     "INSERT INTO crews (id, version, rev, data, name, utility, status)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -403,7 +496,8 @@ static const KindInfo kinds[N_KINDS] = {
     " utility = excluded.utility, status = excluded.status",
     CREW_SELECT " WHERE c.id = ?1 AND c.deleted = 0",
     DELETE_SQL ("crews", ""),
-    CREW_SELECT " WHERE c.deleted = 0 ORDER BY c.id" } },
+    CREW_SELECT " WHERE c.deleted = 0 ORDER BY c.id",
+    "DELETE FROM crews" } },
   [KIND_CALLBACK] = { "callback", cd_callback_get_type, {
     "INSERT INTO callbacks (id, version, rev, data, ticket_id, due_at, priority, status)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -411,7 +505,8 @@ static const KindInfo kinds[N_KINDS] = {
     " due_at = excluded.due_at, priority = excluded.priority, status = excluded.status",
     LOAD_SQL ("callbacks"),
     DELETE_SQL ("callbacks", ""),
-    LIST_SQL ("callbacks") } },
+    LIST_SQL ("callbacks"),
+    "DELETE FROM callbacks" } },
   [KIND_ASSIGNMENT_EVENT] = { "assignment_event", cd_assignment_event_get_type, {
     "INSERT INTO assignment_events (id, version, rev, data, ticket_id, at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -419,14 +514,16 @@ static const KindInfo kinds[N_KINDS] = {
     " at = excluded.at",
     LOAD_SQL ("assignment_events"),
     DELETE_SQL ("assignment_events", ""),
-    LIST_SQL ("assignment_events") } },
+    LIST_SQL ("assignment_events"),
+    "DELETE FROM assignment_events" } },
   [KIND_USER] = { "user", cd_user_get_type, {
     "INSERT INTO users (id, version, rev, data, username)"
     " VALUES (?1, ?2, ?3, ?4, ?5)"
     " ON CONFLICT (id) DO UPDATE SET " UPSERT_COMMON ", username = excluded.username",
     LOAD_SQL ("users"),
     DELETE_SQL ("users", ""),
-    LIST_SQL ("users") } },
+    LIST_SQL ("users"),
+    "DELETE FROM users" } },
   [KIND_SLA_POLICY] = { "sla_policy", cd_sla_policy_get_type, {
     "INSERT INTO sla_policies (id, version, rev, data, category, urgency, area_class)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -434,7 +531,8 @@ static const KindInfo kinds[N_KINDS] = {
     " urgency = excluded.urgency, area_class = excluded.area_class",
     LOAD_SQL ("sla_policies"),
     DELETE_SQL ("sla_policies", ""),
-    LIST_SQL ("sla_policies") } },
+    LIST_SQL ("sla_policies"),
+    "DELETE FROM sla_policies" } },
 };
 
 /* A statement on loan from the store: g_autoptr resets it and drops its
@@ -685,7 +783,7 @@ apply_position (CdCrew       *crew,
     return;
 
   at = sqlite3_column_int64 (stmt, col + 4);
-  if (at <= crew->position_at)
+  if (at < crew->position_at)
     return;
 
   crew->lat = sqlite3_column_double (stmt, col);
@@ -1504,6 +1602,29 @@ cd_store_save (CdStore   *self,
   if (!check_transaction (self, error))
     return FALSE;
 
+  /* A crew's position lives in crew_positions only: a row in the changes
+   * feed must never carry a position older than the one streamed since. */
+  if (kind == KIND_CREW && CD_CREW (record)->position_at != 0)
+    {
+      CdCrew *crew = CD_CREW (record);
+      g_autoptr(CdCrew) bare = cd_record_copy (record);
+
+      bare->lat = bare->lon = bare->heading = bare->speed_kmh = 0;
+      bare->position_at = 0;
+      json = cd_record_to_json_string (CD_RECORD (bare), &length);
+      stmt = self->kind_stmts[kind][OP_SAVE];
+      bind_text (stmt, 1, record->id);
+      sqlite3_bind_int64 (stmt, 2, record->version);
+      sqlite3_bind_int64 (stmt, 3, record->rev);
+      sqlite3_bind_text64 (stmt, 4, json, length, g_free, SQLITE_UTF8);
+      bind_columns (stmt, kind, record);
+      if (!run (self, stmt, error))
+        return FALSE;
+
+      return cd_store_set_crew_position (self, record->id, crew->lat, crew->lon, crew->heading,
+                                         crew->speed_kmh, crew->position_at, error);
+    }
+
   json = cd_record_to_json_string (record, &length);
 
   /* The generator copies strings as they are and the parser refuses bad
@@ -1779,15 +1900,20 @@ list_changes (CdStore   *self,
   changes = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_store_change_free);
   stmt = self->stmts[STMT_CHANGES];
   sqlite3_bind_int64 (stmt, 1, since_rev);
-  /* One row more than asked says whether more remain. */
-  sqlite3_bind_int64 (stmt, 2, (gint64) limit + 1);
+  /* No limit in SQL: the rows are merged from the rev indexes and read
+   * one by one, and a page must not end inside a revision (a ticket and
+   * its assignment event share one), or the next pull from the page's
+   * last rev would skip the rest of it. So a page runs past @limit until
+   * the revision changes; one row more says whether more remain. */
+  sqlite3_bind_int64 (stmt, 2, -1);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int k = sqlite3_column_int (stmt, 0);
       CdStoreChange *change;
 
-      if (changes->len == limit)
+      if (changes->len >= limit &&
+          sqlite3_column_int64 (stmt, 2) != ((CdStoreChange *) g_ptr_array_index (changes, changes->len - 1))->rev)
         {
           if (more != NULL)
             *more = TRUE;
@@ -2328,6 +2454,531 @@ cd_store_purge (CdStore  *self,
     }
 
   return cd_store_commit (self, error);
+}
+
+/* Client cache: the outbox, conflicts, client values ---------------------- */
+
+static const char * const outbox_states[] = {
+  [CD_OUTBOX_PENDING] = "pending",
+  [CD_OUTBOX_SENT] = "sent",
+  [CD_OUTBOX_DONE] = "done",
+  [CD_OUTBOX_CONFLICT] = "conflict",
+  [CD_OUTBOX_REJECTED] = "rejected",
+};
+
+void
+cd_outbox_entry_free (CdOutboxEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->id);
+  g_free (entry->mutation);
+  g_free (entry->last_error);
+  g_free (entry);
+}
+
+void
+cd_store_conflict_free (CdStoreConflict *conflict)
+{
+  if (conflict == NULL)
+    return;
+
+  g_free (conflict->mutation_id);
+  g_free (conflict->mutation);
+  g_free (conflict->kind);
+  g_free (conflict->target);
+  g_free (conflict->mine);
+  g_free (conflict->current);
+  g_free (conflict->changed_by);
+  g_free (conflict->code);
+  g_free (conflict->message);
+  g_free (conflict);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           col)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, col));
+}
+
+static CdOutboxEntry *
+read_outbox_entry (sqlite3_stmt *stmt)
+{
+  CdOutboxEntry *entry = g_new0 (CdOutboxEntry, 1);
+  const char *state = (const char *) sqlite3_column_text (stmt, 3);
+
+  entry->seq = sqlite3_column_int64 (stmt, 0);
+  entry->id = column_dup (stmt, 1);
+  entry->mutation = column_dup (stmt, 2);
+  entry->state = CD_OUTBOX_PENDING;
+  for (guint i = 0; i < G_N_ELEMENTS (outbox_states); i++)
+    if (g_strcmp0 (state, outbox_states[i]) == 0)
+      entry->state = (CdOutboxState) i;
+  entry->attempts = sqlite3_column_int64 (stmt, 4);
+  entry->created_at = sqlite3_column_int64 (stmt, 5);
+  entry->last_error = column_dup (stmt, 6);
+
+  return entry;
+}
+
+/**
+ * cd_store_outbox_add:
+ * @id: the mutation's UUID
+ * @mutation: the mutation's JSON text
+ * @created_at: Unix milliseconds
+ * @seq: (out) (optional): its place in the queue
+ *
+ * Queues a mutation, pending. An id already queued is refused with
+ * CD_STORE_ERROR_CONSTRAINT.
+ */
+gboolean
+cd_store_outbox_add (CdStore     *self,
+                     const char  *id,
+                     const char  *mutation,
+                     gint64       created_at,
+                     gint64      *seq,
+                     GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL && mutation != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_OUTBOX_ADD];
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, mutation);
+  sqlite3_bind_int64 (stmt, 3, created_at);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (seq != NULL)
+    *seq = sqlite3_last_insert_rowid (self->db);
+
+  return TRUE;
+}
+
+/**
+ * cd_store_outbox_list_waiting:
+ * @after_seq: list entries after this one (0: from the start)
+ * @limit: the most to return, 0 for all
+ *
+ * Pending and sent entries, in the order they were made.
+ *
+ * Returns: (transfer full) (element-type CdOutboxEntry): the entries
+ */
+GPtrArray *
+cd_store_outbox_list_waiting (CdStore     *self,
+                              gint64       after_seq,
+                              guint        limit,
+                              GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_outbox_entry_free);
+  stmt = self->stmts[STMT_OUTBOX_PENDING];
+  sqlite3_bind_int64 (stmt, 1, after_seq);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (entries, read_outbox_entry (stmt));
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&entries);
+}
+
+/* The entry of a mutation id in any state; NULL without an error when
+ * there is none. */
+CdOutboxEntry *
+cd_store_outbox_get (CdStore     *self,
+                     const char  *id,
+                     GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  stmt = self->stmts[STMT_OUTBOX_GET];
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return read_outbox_entry (stmt);
+  if (rc != SQLITE_DONE)
+    store_error (self, rc, error);
+
+  return NULL;
+}
+
+/* Before a send: the entry is sent, one attempt more. */
+gboolean
+cd_store_outbox_mark_sent (CdStore     *self,
+                           const char  *id,
+                           GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_OUTBOX_MARK_SENT];
+  bind_text (stmt, 1, id);
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_outbox_finish:
+ * @state: CD_OUTBOX_DONE, CD_OUTBOX_CONFLICT or CD_OUTBOX_REJECTED
+ * @last_error: (nullable): the server's message
+ * @changed: (out) (optional): %FALSE when the entry had already finished
+ *   (or is unknown), so a replayed result is not counted twice
+ *
+ * Records the server's result for a waiting entry. Call it in the
+ * transaction that saves the rows the result carries.
+ */
+gboolean
+cd_store_outbox_finish (CdStore        *self,
+                        const char     *id,
+                        CdOutboxState   state,
+                        const char     *last_error,
+                        gboolean       *changed,
+                        GError        **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (state == CD_OUTBOX_DONE || state == CD_OUTBOX_CONFLICT ||
+                        state == CD_OUTBOX_REJECTED, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_OUTBOX_FINISH];
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, outbox_states[state]);
+  bind_text (stmt, 3, last_error);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (changed != NULL)
+    *changed = sqlite3_changes (self->db) > 0;
+
+  return TRUE;
+}
+
+/* How many entries wait (pending or sent); -1 with @error set. */
+gint64
+cd_store_outbox_count_waiting (CdStore  *self,
+                               GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), -1);
+
+  stmt = self->stmts[STMT_OUTBOX_COUNT];
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int64 (stmt, 0);
+
+  store_error (self, rc, error);
+  return -1;
+}
+
+/* Forgets done entries made before @before_ms (Unix milliseconds). */
+gboolean
+cd_store_outbox_purge_done (CdStore  *self,
+                            gint64    before_ms,
+                            GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_OUTBOX_PURGE];
+  sqlite3_bind_int64 (stmt, 1, before_ms);
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_add_conflict:
+ * @conflict: what to keep; its @id is set on return
+ *
+ * Keeps a refused mutation for the user. A second result for the same
+ * mutation id (a replay) is ignored.
+ */
+gboolean
+cd_store_add_conflict (CdStore          *self,
+                       CdStoreConflict  *conflict,
+                       GError          **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (conflict != NULL, FALSE);
+  g_return_val_if_fail (conflict->mutation_id != NULL && conflict->mutation != NULL, FALSE);
+  g_return_val_if_fail (conflict->code != NULL && conflict->message != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_CONFLICT_ADD];
+  bind_text (stmt, 1, conflict->mutation_id);
+  bind_text (stmt, 2, conflict->mutation);
+  bind_text (stmt, 3, conflict->kind);
+  bind_text (stmt, 4, conflict->target);
+  bind_text (stmt, 5, conflict->mine);
+  bind_text (stmt, 6, conflict->current);
+  bind_text (stmt, 7, conflict->changed_by);
+  bind_text (stmt, 8, conflict->code);
+  bind_text (stmt, 9, conflict->message);
+  sqlite3_bind_int64 (stmt, 10, conflict->at);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) > 0)
+    conflict->id = sqlite3_last_insert_rowid (self->db);
+
+  return TRUE;
+}
+
+/* Every kept conflict, oldest first. (element-type CdStoreConflict) */
+GPtrArray *
+cd_store_list_conflicts (CdStore  *self,
+                         GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_store_conflict_free);
+  stmt = self->stmts[STMT_CONFLICTS_LIST];
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CdStoreConflict *c = g_new0 (CdStoreConflict, 1);
+
+      c->id = sqlite3_column_int64 (stmt, 0);
+      c->mutation_id = column_dup (stmt, 1);
+      c->mutation = column_dup (stmt, 2);
+      c->kind = column_dup (stmt, 3);
+      c->target = column_dup (stmt, 4);
+      c->mine = column_dup (stmt, 5);
+      c->current = column_dup (stmt, 6);
+      c->changed_by = column_dup (stmt, 7);
+      c->code = column_dup (stmt, 8);
+      c->message = column_dup (stmt, 9);
+      c->at = sqlite3_column_int64 (stmt, 10);
+      g_ptr_array_add (list, c);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&list);
+}
+
+/* Forgets a conflict (the user retried or discarded it). NOT_FOUND when
+ * there is no such conflict. */
+gboolean
+cd_store_remove_conflict (CdStore  *self,
+                          gint64    id,
+                          GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_CONFLICT_REMOVE];
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                           _("This conflict was already dealt with. Refresh the list."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A text value of the cache's own, or NULL (no error) when unset. */
+char *
+cd_store_get_client_value (CdStore     *self,
+                           const char  *key,
+                           GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  stmt = self->stmts[STMT_CLIENT_GET];
+  bind_text (stmt, 1, key);
+  return step_text (self, stmt, 0, error);
+}
+
+gboolean
+cd_store_set_client_value (CdStore     *self,
+                           const char  *key,
+                           const char  *value,
+                           GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_CLIENT_SET];
+  bind_text (stmt, 1, key);
+  bind_text (stmt, 2, value);
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_save_with_json:
+ * @record: the decoding of @json
+ * @json: the record's JSON text, as the server sent it
+ *
+ * As cd_store_save(), but stores @json instead of encoding @record again.
+ */
+gboolean
+cd_store_save_with_json (CdStore     *self,
+                         CdRecord    *record,
+                         const char  *json,
+                         gsize        length,
+                         GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (CD_IS_RECORD (record), FALSE);
+  g_return_val_if_fail (kind_for_type (G_OBJECT_TYPE (record), &kind), FALSE);
+  g_return_val_if_fail (record->id != NULL, FALSE);
+  g_return_val_if_fail (json != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  /* The text came off the network: a row SQLite cannot hand back as
+   * UTF-8 would break every list holding it. */
+  if (!g_utf8_validate (json, length, NULL))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_INVALID,
+                   _("The %s “%s” was not saved: it holds text that is not valid UTF-8. "
+                     "This is a bug in Crewdesk; please report it."),
+                   kinds[kind].kind, record->id);
+      return FALSE;
+    }
+
+  stmt = self->kind_stmts[kind][OP_SAVE];
+  bind_text (stmt, 1, record->id);
+  sqlite3_bind_int64 (stmt, 2, record->version);
+  sqlite3_bind_int64 (stmt, 3, record->rev);
+  sqlite3_bind_text64 (stmt, 4, json, length, SQLITE_STATIC, SQLITE_UTF8);
+  bind_columns (stmt, kind, record);
+
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_save_json:
+ * @kind: "ticket", "crew", ...
+ * @json: the record's JSON text
+ * @length: its length, or -1 when NUL-terminated
+ *
+ * Decodes @json (which must have an id) and saves it with its text.
+ * Returns %FALSE with a CD_CODEC_ERROR when it does not decode, or
+ * CD_STORE_ERROR_NOT_FOUND for an unknown kind.
+ */
+gboolean
+cd_store_save_json (CdStore     *self,
+                    const char  *kind,
+                    const char  *json,
+                    gssize       length,
+                    GError     **error)
+{
+  g_autoptr(CdRecord) record = NULL;
+  GType type;
+  Kind k;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (kind != NULL && json != NULL, FALSE);
+
+  type = cd_record_type_from_kind (kind);
+  if (type == G_TYPE_INVALID || !kind_for_type (type, &k))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("Crewdesk does not store records of kind “%.64s”."), kind);
+      return FALSE;
+    }
+
+  if (length < 0)
+    length = strlen (json);
+
+  record = cd_record_new_from_data (type, json, length, CD_DECODE_DEFAULT, error);
+  if (record == NULL)
+    return FALSE;
+  if (record->id == NULL)
+    {
+      g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_MISSING_FIELD,
+                   _("Field “%s” is required."), "id");
+      return FALSE;
+    }
+
+  return cd_store_save_with_json (self, record, json, (gsize) length, error);
+}
+
+gboolean
+cd_store_clear_records (CdStore  *self,
+                        GError  **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  if (!run (self, self->stmts[STMT_CLEAR_POSITIONS], error))
+    return FALSE;
+  for (guint k = 0; k < N_KINDS; k++)
+    if (!run (self, self->kind_stmts[k][OP_CLEAR], error))
+      return FALSE;
+
+  return TRUE;
 }
 
 /* Private ----------------------------------------------------------------- */

@@ -52,7 +52,7 @@ GQuark cd_store_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version), and the
  * PRAGMA application_id that marks a file as Crewdesk's ("CDsk"). */
-#define CD_STORE_SCHEMA_VERSION 2
+#define CD_STORE_SCHEMA_VERSION 3
 #define CD_STORE_APPLICATION_ID 0x4344736b
 
 #define CD_TYPE_STORE (cd_store_get_type ())
@@ -220,6 +220,118 @@ gint64      cd_store_get_horizon_rev      (CdStore              *self,
 gboolean    cd_store_purge                (CdStore              *self,
                                            gint64                before_rev,
                                            gint64                before_time,
+                                           GError              **error);
+
+/* Client cache only (schema 3) ------------------------------------------ *
+ *
+ * The outbox: this user's mutations in the order they were made. An entry
+ * is pending, then sent (attempts counts the sends; a retry sends the same
+ * id and the server replays its result), then done, conflict or rejected.
+ * Pending and sent entries are the ones still waiting. */
+typedef enum {
+  CD_OUTBOX_PENDING,
+  CD_OUTBOX_SENT,
+  CD_OUTBOX_DONE,
+  CD_OUTBOX_CONFLICT,
+  CD_OUTBOX_REJECTED,
+} CdOutboxState;
+
+typedef struct {
+  gint64         seq;        /* the order of the user's changes */
+  char          *id;         /* the mutation's UUID */
+  char          *mutation;   /* its JSON text (cd_mutation_to_json) */
+  CdOutboxState  state;
+  gint64         attempts;
+  gint64         created_at; /* Unix milliseconds, server clock as the client knew it */
+  char          *last_error;
+} CdOutboxEntry;
+
+void cd_outbox_entry_free (CdOutboxEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CdOutboxEntry, cd_outbox_entry_free)
+
+/* What the server refused (status conflict or rejected), kept for the
+ * user: the mutation, the target as this user's change left it (mine),
+ * the row as the server has it now (current), who changed it last. */
+typedef struct {
+  gint64  id;          /* 0 until stored */
+  char   *mutation_id;
+  char   *mutation;    /* JSON text */
+  char   *kind;        /* of the target, or NULL */
+  char   *target;
+  char   *mine;        /* JSON text, or NULL */
+  char   *current;     /* JSON text, or NULL */
+  char   *changed_by;  /* a username, or NULL when unknown */
+  char   *code;        /* "conflict", "forbidden", "invalid-transition", ... */
+  char   *message;     /* the server's sentence */
+  gint64  at;          /* Unix seconds */
+} CdStoreConflict;
+
+void cd_store_conflict_free (CdStoreConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CdStoreConflict, cd_store_conflict_free)
+
+gboolean    cd_store_outbox_add           (CdStore              *self,
+                                           const char           *id,
+                                           const char           *mutation,
+                                           gint64                created_at,
+                                           gint64               *seq,
+                                           GError              **error);
+GPtrArray  *cd_store_outbox_list_waiting  (CdStore              *self,
+                                           gint64                after_seq,
+                                           guint                 limit,
+                                           GError              **error);
+CdOutboxEntry *cd_store_outbox_get        (CdStore              *self,
+                                           const char           *id,
+                                           GError              **error);
+gboolean    cd_store_outbox_mark_sent     (CdStore              *self,
+                                           const char           *id,
+                                           GError              **error);
+gboolean    cd_store_outbox_finish        (CdStore              *self,
+                                           const char           *id,
+                                           CdOutboxState         state,
+                                           const char           *last_error,
+                                           gboolean             *changed,
+                                           GError              **error);
+gint64      cd_store_outbox_count_waiting (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_outbox_purge_done    (CdStore              *self,
+                                           gint64                before_ms,
+                                           GError              **error);
+gboolean    cd_store_add_conflict         (CdStore              *self,
+                                           CdStoreConflict      *conflict,
+                                           GError              **error);
+GPtrArray  *cd_store_list_conflicts       (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_remove_conflict      (CdStore              *self,
+                                           gint64                id,
+                                           GError              **error);
+char       *cd_store_get_client_value     (CdStore              *self,
+                                           const char           *key,
+                                           GError              **error);
+gboolean    cd_store_set_client_value     (CdStore              *self,
+                                           const char           *key,
+                                           const char           *value,
+                                           GError              **error);
+
+/* Saving rows as the server sent them. cd_store_save_with_json() stores
+ * @json as the row's text and takes the id, version, rev and the query
+ * columns from @record, which must be its decoding: a client that decoded
+ * a reply to validate it saves the server's text without encoding the
+ * record again. cd_store_save_json() decodes @json itself (leniently:
+ * members a newer server added are kept in the text, skipped in C). */
+gboolean    cd_store_save_with_json       (CdStore              *self,
+                                           CdRecord             *record,
+                                           const char           *json,
+                                           gsize                 length,
+                                           GError              **error);
+gboolean    cd_store_save_json            (CdStore              *self,
+                                           const char           *kind,
+                                           const char           *json,
+                                           gssize                length,
+                                           GError              **error);
+/* Empties every record table and the positions (not the outbox, the
+ * conflicts nor client values): a client replacing its rows with a
+ * snapshot, inside its transaction. */
+gboolean    cd_store_clear_records        (CdStore              *self,
                                            GError              **error);
 
 G_END_DECLS

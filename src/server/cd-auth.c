@@ -107,6 +107,8 @@ cd_auth_token_digest (const char *token)
 
 /* Throttle ---------------------------------------------------------------- */
 
+#define ADDRESS_FACTOR 5
+
 typedef struct
 {
   guint  failures;
@@ -148,6 +150,7 @@ cd_throttle_free (CdThrottle *self)
 static gint64
 wait_for (CdThrottle *self,
           const char *key,
+          guint       max_failures,
           gint64      now)
 {
   Strikes *s = g_hash_table_lookup (self->strikes, key);
@@ -159,7 +162,7 @@ wait_for (CdThrottle *self,
       g_hash_table_remove (self->strikes, key);
       return 0;
     }
-  if (s->failures < self->max_failures)
+  if (s->failures < max_failures)
     return 0;
 
   return s->first + self->window - now;
@@ -176,7 +179,10 @@ cd_throttle_check (CdThrottle *self,
   gint64 wait;
 
   g_mutex_lock (&self->lock);
-  wait = MAX (wait_for (self, ukey, now), wait_for (self, akey, now));
+  /* An address gets more tries than a name: one office behind NAT shares
+   * an address, and one colleague's typos must not lock out the rest. */
+  wait = MAX (wait_for (self, ukey, self->max_failures, now),
+              wait_for (self, akey, self->max_failures * ADDRESS_FACTOR, now));
   g_mutex_unlock (&self->lock);
 
   return wait;

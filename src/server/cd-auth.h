@@ -23,9 +23,9 @@ char     *cd_auth_token_digest    (const char *token);
 
 typedef struct _CdThrottle CdThrottle;
 
-/* After @max_failures failed logins for one user name or one address
- * inside @window seconds, further attempts are refused until the window
- * has passed. */
+/* After @max_failures failed logins for one user name, or five times as
+ * many from one address, inside @window seconds, further attempts are
+ * refused until the window has passed. */
 CdThrottle *cd_throttle_new            (guint        max_failures,
                                         gint64       window);
 void        cd_throttle_free           (CdThrottle  *self);

@@ -74,11 +74,27 @@ queue_text (struct MHD_Connection *connection,
   struct MHD_Response *response;
   enum MHD_Result ret;
 
+  g_autofree char *now_ms = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / 1000);
+
   response = MHD_create_response_from_buffer (strlen (json), (void *) json, MHD_RESPMEM_MUST_COPY);
   MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+  /* The headers every reply of the API carries (see cd-server.c). */
+  MHD_add_response_header (response, "X-Crewdesk-Time-Ms", now_ms);
+  MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   ret = MHD_queue_response (connection, status, response);
   MHD_destroy_response (response);
   return ret;
+}
+
+static enum MHD_Result
+queue_too_large (CdHttp                *self,
+                 struct MHD_Connection *connection)
+{
+  g_autofree char *json = g_strdup_printf ("{\"error\":{\"code\":\"too-large\",\"message\":"
+                                           "\"The request body is over the limit of %" G_GSIZE_FORMAT " bytes.\"}}",
+                                           self->options.max_body);
+
+  return queue_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, json);
 }
 
 static ssize_t
@@ -199,9 +215,10 @@ access_cb (void                  *cls,
       peer_address (connection, pending->client, sizeof pending->client);
       *con_cls = pending;
 
-      /* Refuse an announced oversize body before reading a byte of it. */
+      /* Refuse an announced oversize body before reading a byte of it:
+       * a reply queued now means no "100 Continue" and no upload. */
       if (length != NULL && g_ascii_strtoull (length, NULL, 10) > self->options.max_body)
-        pending->too_large = TRUE;
+        return queue_too_large (self, connection);
 
       return MHD_YES;
     }
@@ -229,12 +246,7 @@ access_cb (void                  *cls,
     }
 
   if (pending->too_large)
-    {
-      g_autofree char *json = g_strdup_printf ("{\"error\":{\"code\":\"too-large\",\"message\":"
-                                               "\"The request body is over the limit of %" G_GSIZE_FORMAT " bytes.\"}}",
-                                               self->options.max_body);
-      return queue_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, json);
-    }
+    return queue_too_large (self, connection);
 
   return dispatch (self, connection, method, url, pending);
 }

@@ -657,9 +657,21 @@ handle_changes (CdServer  *self,
 
   /* The stored JSON is relayed as it is: decoding and encoding a hundred
    * thousand rows would cost more than reading them. */
-  changes = cd_store_list_changes_json (store, since, limit, &more, &error);
-  if (changes != NULL)
-    last_rev = cd_store_get_last_rev (store, &error);
+  last_rev = cd_store_get_last_rev (store, &error);
+  if (error == NULL && since > last_rev)
+    {
+      g_autofree char *message = g_strdup_printf (_("Your copy is at revision %" G_GINT64_FORMAT
+                                                    ", newer than the server's %" G_GINT64_FORMAT
+                                                    ": the server was restored from a backup. Load a snapshot."),
+                                                  since, last_rev);
+
+      cd_store_rollback (store);
+      cd_server_release_reader (self, store);
+      cd_request_reply_error (req, 410, "gone", message);
+      return;
+    }
+  if (error == NULL)
+    changes = cd_store_list_changes_json (store, since, limit, &more, &error);
 
 out:
   if (cd_store_get_depth (store) > 0)
@@ -819,7 +831,16 @@ handle_request (CdHttpRequest  *http,
   if (route == NULL)
     {
       if (path_known)
-        cd_request_reply_error (&req, 405, "method-not-allowed", _("This address does not take that method."));
+        {
+          g_autoptr(GString) allow = g_string_new (NULL);
+          g_autoptr(GPtrArray) scratch = g_ptr_array_new_with_free_func (g_free);
+
+          for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+            if (path_matches (routes[i].pattern, http->path, scratch) && !strstr (allow->str, routes[i].method))
+              g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].method);
+          cd_http_response_add_header (response, "Allow", allow->str);
+          cd_request_reply_error (&req, 405, "method-not-allowed", _("This address does not take that method."));
+        }
       else
         cd_request_reply_error (&req, 404, "no-such-endpoint", _("There is no such address in API v1."));
     }
