@@ -404,6 +404,143 @@ cd_city_street_class_to_string (CdCityStreetClass street_class)
     }
 }
 
+/* The demo's people and jobs ------------------------------------------------ */
+
+/* Data, not interface text: never translated. */
+static const char * const surnames[] = {
+  "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu",
+  "Xu", "Sun", "Hu", "Zhu", "Gao", "Lin", "He", "Guo", "Ma", "Luo",
+  "Liang", "Song", "Zheng", "Xie", "Han", "Tang", "Feng", "Yu", "Dong", "Xiao",
+};
+
+static const char * const given_names[] = {
+  "Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang",
+  "Yong", "Yan", "Jie", "Juan", "Tao", "Ming", "Chao", "Xiuying", "Xia", "Ping",
+  "Gang", "Hui", "Hua", "Bo", "Ning", "Lin", "Dan", "Peng", "Hao", "Yun",
+  "Xin", "Yu", "Kai", "Rui", "Guiying", "Shu", "Lan", "Zhiqiang", "Haiyan", "Jianguo",
+};
+
+static const char * const *descriptions[CD_N_CATEGORIES] = {
+  [CD_CATEGORY_POWER_OUTAGE] = (const char * const[]) {
+    "Whole street dark, neighbours too", "Power out in the building since the storm",
+    "Loud bang from the transformer box, then the lights went out", "Outage alarm from the feeder monitor",
+    "Half the block has no power, traffic lights out", NULL },
+  [CD_CATEGORY_LEAK] = (const char * const[]) {
+    "Heating pipe dripping in the stairwell", "Water leaking under the kitchen radiator",
+    "Hot water seeping from the manhole cover in front of the building", "Damp patch spreading on the ceiling below the riser", NULL },
+  [CD_CATEGORY_BURST_PIPE] = (const char * const[]) {
+    "Burst heating main, steam rising from the road", "Pipe burst in the basement, water rising fast",
+    "Hot water gushing from the pavement", NULL },
+  [CD_CATEGORY_NO_HEAT] = (const char * const[]) {
+    "Radiators cold in the whole flat since this morning", "No heating in the building, elderly residents",
+    "Heating stopped after the pressure drop last night", NULL },
+  [CD_CATEGORY_NO_POWER] = (const char * const[]) {
+    "No power in the flat, neighbours have power", "Breaker keeps tripping, no power in the kitchen",
+    "Prepaid meter shows credit but no power", NULL },
+  [CD_CATEGORY_LOW_TEMPERATURE] = (const char * const[]) {
+    "Living room only 14 °C", "Radiators lukewarm, bedroom 15 °C", "Top-floor flat stays below 16 °C", NULL },
+  [CD_CATEGORY_VOLTAGE_QUALITY] = (const char * const[]) {
+    "Lights flicker every evening", "Voltage low, air conditioner will not start",
+    "Appliances buzzing, voltage jumps", NULL },
+  [CD_CATEGORY_METER] = (const char * const[]) {
+    "Meter display blank", "Smart meter alarm: reverse flow", "Meter reading looks far too high",
+    "Meter seal broken", NULL },
+  [CD_CATEGORY_BILLING] = (const char * const[]) {
+    "Bill twice as high as last month", "Payment made but the account still shows arrears",
+    "Charged for the heating season twice", NULL },
+  [CD_CATEGORY_INQUIRY] = (const char * const[]) {
+    "When does the heating season start?", "How do I switch to a prepaid meter?",
+    "Planned outage dates for our street?", NULL },
+  [CD_CATEGORY_COMPLAINT] = (const char * const[]) {
+    "Repair crew came two hours late", "Nobody called back after the outage",
+    "Crew left the pavement dug up", NULL },
+  [CD_CATEGORY_NEW_CONNECTION] = (const char * const[]) {
+    "New shop needs a three-phase connection", "Capacity increase for a heat pump",
+    "New building to be connected to district heating", NULL },
+};
+
+char *
+cd_city_random_person (GRand *rand)
+{
+  g_return_val_if_fail (rand != NULL, NULL);
+
+  return g_strdup_printf ("%s %s",
+                          surnames[g_rand_int_range (rand, 0, G_N_ELEMENTS (surnames))],
+                          given_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (given_names))]);
+}
+
+const char *
+cd_city_random_description (CdCategory  category,
+                            GRand      *rand)
+{
+  const char * const *texts;
+  guint n = 0;
+
+  g_return_val_if_fail (rand != NULL, NULL);
+  g_return_val_if_fail ((guint) category < CD_N_CATEGORIES, NULL);
+
+  texts = descriptions[category];
+  while (texts[n] != NULL)
+    n++;
+  return texts[g_rand_int_range (rand, 0, n)];
+}
+
+char **
+cd_city_job_skills (CdCategory  category,
+                    CdUtility   utility,
+                    CdUrgency   urgency,
+                    GRand      *rand)
+{
+  GStrvBuilder *b;
+  char **skills;
+
+  g_return_val_if_fail (rand != NULL, NULL);
+
+  b = g_strv_builder_new ();
+  switch (category)
+    {
+    case CD_CATEGORY_POWER_OUTAGE:
+      g_strv_builder_add (b, urgency == CD_URGENCY_EMERGENCY ? "hv-switching" : "lv-repair");
+      if (g_rand_double (rand) < 0.3)
+        g_strv_builder_add (b, "cable-fault");
+      break;
+    case CD_CATEGORY_NO_POWER:
+    case CD_CATEGORY_VOLTAGE_QUALITY:
+      g_strv_builder_add (b, "lv-repair");
+      break;
+    case CD_CATEGORY_LEAK:
+      g_strv_builder_add (b, "pipe-repair");
+      break;
+    case CD_CATEGORY_BURST_PIPE:
+      g_strv_builder_add (b, "pipe-repair");
+      g_strv_builder_add (b, "welding");
+      break;
+    case CD_CATEGORY_NO_HEAT:
+      g_strv_builder_add (b, g_rand_double (rand) < 0.5 ? "substation" : "radiator");
+      break;
+    case CD_CATEGORY_LOW_TEMPERATURE:
+      g_strv_builder_add (b, "radiator");
+      break;
+    case CD_CATEGORY_METER:
+      g_strv_builder_add (b, utility == CD_UTILITY_POWER ? "meter" : "heat-meter");
+      break;
+    case CD_CATEGORY_NEW_CONNECTION:
+      g_strv_builder_add (b, utility == CD_UTILITY_POWER ? "lv-repair" : "pipe-repair");
+      break;
+    case CD_CATEGORY_BILLING:
+    case CD_CATEGORY_INQUIRY:
+    case CD_CATEGORY_COMPLAINT:
+    default:
+      break;
+    }
+
+  skills = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  if (skills[0] == NULL)
+    g_clear_pointer (&skills, g_strfreev);
+  return skills;
+}
+
 /* The river ------------------------------------------------------------------ */
 
 /* The Lan River flows from north to south; x of its middle at height y. */
@@ -1835,6 +1972,12 @@ cd_city_free (CdCity *city)
   if (city == NULL)
     return;
 
+  for (guint k = 0; k <= city->districts->len && city->pools; k++)
+    {
+      g_array_unref (city->pools[k].streets);
+      g_array_unref (city->pools[k].cumulative);
+    }
+  g_free (city->pools);
   for (guint i = 0; i < city->districts->len; i++)
     g_array_unref (g_array_index (city->districts, CdCityDistrict, i).polygon);
   g_array_unref (city->districts);
@@ -1854,12 +1997,6 @@ cd_city_free (CdCity *city)
     g_array_unref (g_array_index (city->parks, CdCityArea, i).polygon);
   g_array_unref (city->parks);
   g_array_unref (city->landmarks);
-  for (guint k = 0; k <= city->districts->len && city->pools; k++)
-    {
-      g_array_unref (city->pools[k].streets);
-      g_array_unref (city->pools[k].cumulative);
-    }
-  g_free (city->pools);
   g_string_chunk_free (city->strings);
   g_free (city);
 }

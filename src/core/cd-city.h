@@ -173,6 +173,23 @@ char                 *cd_city_random_address      (CdCity       *city,
                                                    double       *lat,
                                                    double       *lon);
 
+/* The demo's people and jobs, shared by the server's seeding and the
+ * simulator's customers so that both speak alike. */
+
+/* "Wang Fang": a resident's name in pinyin. */
+char                 *cd_city_random_person       (GRand        *rand);
+/* What a customer says about a problem of @category. */
+const char           *cd_city_random_description  (CdCategory    category,
+                                                   GRand        *rand);
+/* The skills a job needs (NULL for office work: billing, inquiries,
+ * complaints). The vocabulary is "lv-repair", "hv-switching",
+ * "cable-fault" and "meter" for power; "pipe-repair", "welding",
+ * "radiator", "substation" and "heat-meter" for heat. */
+char                **cd_city_job_skills          (CdCategory    category,
+                                                   CdUtility     utility,
+                                                   CdUrgency     urgency,
+                                                   GRand        *rand);
+
 /* Polylines (GArray of CdCityPoint). */
 double                cd_city_polyline_length     (const GArray *polyline);
 /* The point @distance_m along @polyline and the heading there (degrees

@@ -181,11 +181,7 @@ main (int   argc,
   if (add_user)
     return run_add_user (server, add_user, role, crew);
 
-#ifndef CREWDESK_NO_DEMO
   if (demo && !cd_server_seed_demo (server, &error))
-#else
-  if (demo && (g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "not built"), TRUE))
-#endif
     {
       g_printerr ("crewdesk-server: could not seed the demo city: %s\n", error->message);
       return 1;

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cd-sync-private.h: what the sync client hands the cache. */
+#pragma once
+
+#include "cd-sync-cache.h"
+
+G_BEGIN_DECLS
+
+/* One pulled row: @json points into the reply that holds it. */
+typedef struct {
+  GType       type;
+  char       *id;
+  gint64      rev;
+  CdRecord   *record;   /* NULL: a tombstone */
+  const char *json;
+  gsize       json_len;
+} CdSyncRow;
+
+void cd_sync_row_free (CdSyncRow *row);
+
+typedef enum {
+  CD_SYNC_RESULT_APPLIED,
+  CD_SYNC_RESULT_CONFLICT,
+  CD_SYNC_RESULT_REJECTED,
+} CdSyncResultStatus;
+
+/* One mutation's result from POST /mutations. */
+typedef struct {
+  char               *id;
+  CdSyncResultStatus  status;
+  GPtrArray          *records;  /* applied: CdRecord */
+  JsonNode           *current_node; /* refusals: the row now, or NULL */
+  char               *code;
+  char               *message;
+} CdSyncResult;
+
+void cd_sync_result_free (CdSyncResult *result);
+
+typedef struct {
+  guint applied;
+  guint conflicts;
+  guint rejected;
+} CdSyncPushStats;
+
+/* One transaction: every row (upsert or tombstone) and the revision to
+ * pull from next. With @replace, the cache's rows are dropped first (a
+ * snapshot). */
+gboolean   _cd_sync_cache_apply_rows    (CdSyncCache      *self,
+                                         GPtrArray        *rows,
+                                         gint64            next_since,
+                                         gboolean          replace,
+                                         GError          **error);
+/* The next waiting entries (at most @max_count, about @max_bytes of
+ * JSON), marked sent in one transaction. (element-type CdOutboxEntry) */
+GPtrArray *_cd_sync_cache_begin_push    (CdSyncCache      *self,
+                                         guint             max_count,
+                                         gsize             max_bytes,
+                                         GError          **error);
+/* One transaction: the rows of applied results, the outbox states, the
+ * conflicts. */
+gboolean   _cd_sync_cache_apply_results (CdSyncCache      *self,
+                                         GPtrArray        *results,
+                                         CdSyncPushStats  *stats,
+                                         GError          **error);
+
+G_END_DECLS
