@@ -54,11 +54,20 @@ with tempfile.TemporaryDirectory() as tmp:
                     os.path.join(src, "po", "zh_CN.po")], check=True)
     subprocess.run(["msgmerge", "--quiet", "--no-fuzzy-matching", "-o", merged,
                     os.path.join(src, "po", "zh_CN.po"), pot], check=True)
+    # --no-wrap keeps each msgid on one line, so none is missed below.
     for flag, what in (("--untranslated", "untranslated"), ("--only-fuzzy", "fuzzy")):
-        out = subprocess.run(["msgattrib", flag, "--no-obsolete", merged],
+        out = subprocess.run(["msgattrib", flag, "--no-obsolete", "--no-wrap", merged],
                              check=True, capture_output=True, text=True).stdout
-        for msgid in re.findall(r'^msgid "(.+)"$', out, re.M):
-            errors.append(f"{what} in po/zh_CN.po: \"{msgid}\"")
+        for msgid in re.findall(r'^msgid "(.*)"$', out, re.M):
+            if msgid:
+                errors.append(f"{what} in po/zh_CN.po: \"{msgid}\"")
+    # And msgfmt's own count, which no formatting can fool.
+    stats = subprocess.run(["msgfmt", "--statistics", "-o", os.devnull, merged],
+                           check=True, capture_output=True, text=True).stderr
+    for what in ("untranslated", "fuzzy"):
+        m = re.search(r"(\d+) " + what, stats)
+        if m and int(m.group(1)) > 0 and not any(e.startswith(what) for e in errors):
+            errors.append(f"msgfmt counts {m.group(1)} {what} message(s): {stats.strip()}")
 
 for e in errors:
     print(e)

@@ -273,8 +273,8 @@ cd_json_parse (const char *data,
   if (max_bytes > 0 && len > max_bytes)
     {
       g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_TOO_LARGE,
-                   _("The document is %" G_GSIZE_FORMAT " bytes long; the limit is %" G_GSIZE_FORMAT " bytes."),
-                   len, max_bytes);
+                   _("The document is %llu bytes long; the limit is %llu bytes."),
+                   (unsigned long long) len, (unsigned long long) max_bytes);
       return NULL;
     }
 
@@ -298,7 +298,7 @@ cd_json_parse (const char *data,
     if (bad >= 0)
       {
         g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_MALFORMED,
-                     _("The document is not valid JSON: unexpected input at byte %" G_GSSIZE_FORMAT "."), bad);
+                     _("The document is not valid JSON: unexpected input at byte %lld."), (long long) bad);
         return NULL;
       }
   }

@@ -396,8 +396,8 @@ decode_arg (const OpInfo  *info,
                        _("Argument “%s” of %s is not a UUID: “%.64s”."), spec->name, info->name, s);
         if (spec->max > 0 && strlen (s) > spec->max)
           return fail (error, CD_MUTATION_ERROR_INVALID,
-                       _("Argument “%s” of %s is longer than %" G_GSIZE_FORMAT " bytes; shorten it."),
-                       spec->name, info->name, spec->max);
+                       _("Argument “%s” of %s is longer than %llu bytes; shorten it."),
+                       spec->name, info->name, (unsigned long long) spec->max);
         if (spec->kind == ARG_TEXT)
           {
             const char *p = s;
@@ -910,9 +910,9 @@ check_version (Apply     *a,
     return TRUE;
 
   return conflict (a, current, error,
-                   _("The record %s has changed since it was read: it is at version %" G_GINT64_FORMAT
-                     ", the change was made on version %" G_GINT64_FORMAT ". Reload it and make the change again."),
-                   current->id, current->version, a->m->expected_version);
+                   _("The record %s has changed since it was read: it is at version %lld, "
+                     "the change was made on version %lld. Reload it and make the change again."),
+                   current->id, (long long) current->version, (long long) a->m->expected_version);
 }
 
 static void

@@ -529,23 +529,23 @@ static const char *
 json_type_name (JsonNode *node)
 {
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "null";
+    return _("null");
   if (JSON_NODE_HOLDS_OBJECT (node))
-    return "an object";
+    return _("an object");
   if (JSON_NODE_HOLDS_ARRAY (node))
-    return "an array";
+    return _("an array");
 
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_STRING:
-      return "a string";
+      return _("a string");
     case G_TYPE_INT64:
     case G_TYPE_DOUBLE:
-      return "a number";
+      return _("a number");
     case G_TYPE_BOOLEAN:
-      return "a boolean";
+      return _("a boolean");
     default:
-      return "a value";
+      return _("a value");
     }
 }
 
@@ -585,7 +585,7 @@ check_string (const char     *path,
   if (strlen (s) > max)
     {
       g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_TOO_LONG,
-                   _("Field “%s” is longer than %" G_GSIZE_FORMAT " bytes."), path, max);
+                   _("Field “%s” is longer than %llu bytes."), path, (unsigned long long) max);
       return FALSE;
     }
 
@@ -628,7 +628,7 @@ decode_list_length (const char     *path,
   if (json_array_get_length (array) > max)
     {
       g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_TOO_LONG,
-                   _("Field “%s” has more than %" G_GSIZE_FORMAT " items."), path, max);
+                   _("Field “%s” has more than %llu items."), path, (unsigned long long) max);
       return FALSE;
     }
 
@@ -888,7 +888,7 @@ decode_record (GType          type,
       klass = g_type_class_ref (type);
       g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_WRONG_TYPE,
                    _("“%s” must be an object describing a %s, not %s."),
-                   prefix && *prefix ? prefix : "document", klass->kind, json_type_name (node));
+                   prefix && *prefix ? prefix : _("document"), klass->kind, json_type_name (node));
       g_type_class_unref (klass);
       return NULL;
     }

@@ -248,7 +248,8 @@ cd_request_require_string (CdRequest  *req,
     }
   if (strlen (json_node_get_string (node)) > max_length)
     {
-      message = g_strdup_printf (_("Field “%s” is longer than %" G_GSIZE_FORMAT " bytes."), member, max_length);
+      message = g_strdup_printf (_("Field “%s” is longer than %llu bytes."), member,
+                                 (unsigned long long) max_length);
       cd_request_reply_error (req, 400, "too-long", message);
       return NULL;
     }
@@ -425,7 +426,8 @@ handle_login (CdServer  *self,
   if (wait > 0)
     {
       g_autofree char *retry = g_strdup_printf ("%" G_GINT64_FORMAT, wait);
-      g_autofree char *message = g_strdup_printf (_("Too many failed logins. Try again in %" G_GINT64_FORMAT " seconds."), wait);
+      g_autofree char *message = g_strdup_printf (_("Too many failed logins. Try again in %lld seconds."),
+                                                  (long long) wait);
 
       g_atomic_int_inc (&self->metrics.logins_throttled);
       cd_server_log ("warning", "login-throttled", "user=\"%s\" client=%s", safe_user, req->http->client);
@@ -605,8 +607,8 @@ parse_int_arg (CdRequest  *req,
   if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &v, NULL) ||
       (gint64) v < min || (gint64) v > max)
     {
-      g_autofree char *message = g_strdup_printf (_("Parameter “%s” must be a whole number from %" G_GINT64_FORMAT
-                                                    " to %" G_GINT64_FORMAT "."), name, min, max);
+      g_autofree char *message = g_strdup_printf (_("Parameter “%s” must be a whole number from %lld to %lld."),
+                                                  name, (long long) min, (long long) max);
       cd_request_reply_error (req, 400, "bad-parameter", message);
       return FALSE;
     }
@@ -646,8 +648,8 @@ handle_changes (CdServer  *self,
     goto out;
   if (since < horizon)
     {
-      g_autofree char *message = g_strdup_printf (_("Changes before revision %" G_GINT64_FORMAT
-                                                    " are no longer kept. Load a snapshot, then pull again."), horizon);
+      g_autofree char *message = g_strdup_printf (_("Changes before revision %lld are no longer kept. "
+                                                    "Load a snapshot, then pull again."), (long long) horizon);
 
       cd_store_rollback (store);
       cd_server_release_reader (self, store);
@@ -660,10 +662,9 @@ handle_changes (CdServer  *self,
   last_rev = cd_store_get_last_rev (store, &error);
   if (error == NULL && since > last_rev)
     {
-      g_autofree char *message = g_strdup_printf (_("Your copy is at revision %" G_GINT64_FORMAT
-                                                    ", newer than the server's %" G_GINT64_FORMAT
-                                                    ": the server was restored from a backup. Load a snapshot."),
-                                                  since, last_rev);
+      g_autofree char *message = g_strdup_printf (_("Your copy is at revision %lld, newer than the server’s %lld: "
+                                                    "the server was restored from a backup. Load a snapshot."),
+                                                  (long long) since, (long long) last_rev);
 
       cd_store_rollback (store);
       cd_server_release_reader (self, store);
