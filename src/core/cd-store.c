@@ -1576,20 +1576,61 @@ cd_store_set_last_rev (CdStore  *self,
   return run (self, stmt, error);
 }
 
+/* Stores @json (taken over when @json_free is set) as the row of @record:
+ * the one place a record row is written. */
+static gboolean
+save_row (CdStore        *self,
+          Kind            kind,
+          CdRecord       *record,
+          char           *json,
+          gsize           length,
+          GDestroyNotify  json_free,
+          GError        **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  /* The generator copies strings as they are and the parser refuses bad
+   * UTF-8, so one such string would make the row unreadable, and every
+   * list holding it fail. Cheap to check here, at the source. The codec's
+   * other limits are checked where records come in (the server decodes
+   * every request with it), not again here. */
+  if (!g_utf8_validate (json, length, NULL))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_INVALID,
+                   _("The %s “%s” was not saved: it holds text that is not valid UTF-8. "
+                     "This is a bug in Crewdesk; please report it."),
+                   kinds[kind].kind, record->id);
+      if (json_free)
+        json_free (json);
+      return FALSE;
+    }
+
+  stmt = self->kind_stmts[kind][OP_SAVE];
+  bind_text (stmt, 1, record->id);
+  sqlite3_bind_int64 (stmt, 2, record->version);
+  sqlite3_bind_int64 (stmt, 3, record->rev);
+  sqlite3_bind_text64 (stmt, 4, json, length, json_free ? json_free : SQLITE_STATIC, SQLITE_UTF8);
+  bind_columns (stmt, kind, record);
+
+  return run (self, stmt, error);
+}
+
 /**
  * cd_store_save:
  * @record: a ticket, crew, callback, assignment event, user or SLA policy
  *   with an id
  *
  * Inserts or replaces the record as given; version and rev are the
- * caller's. Saving the id of a tombstone brings the record back.
+ * caller's. Saving the id of a tombstone brings the record back. A
+ * crew's position goes beside the row (see cd_store_set_crew_position()).
  */
 gboolean
 cd_store_save (CdStore   *self,
                CdRecord  *record,
                GError   **error)
 {
-  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(CdCrew) bare = NULL;
+  CdRecord *encoded = record;
   char *json;
   gsize length = 0;
   Kind kind;
@@ -1606,50 +1647,25 @@ cd_store_save (CdStore   *self,
    * feed must never carry a position older than the one streamed since. */
   if (kind == KIND_CREW && CD_CREW (record)->position_at != 0)
     {
-      CdCrew *crew = CD_CREW (record);
-      g_autoptr(CdCrew) bare = cd_record_copy (record);
-
+      bare = cd_record_copy (record);
       bare->lat = bare->lon = bare->heading = bare->speed_kmh = 0;
       bare->position_at = 0;
-      json = cd_record_to_json_string (CD_RECORD (bare), &length);
-      stmt = self->kind_stmts[kind][OP_SAVE];
-      bind_text (stmt, 1, record->id);
-      sqlite3_bind_int64 (stmt, 2, record->version);
-      sqlite3_bind_int64 (stmt, 3, record->rev);
-      sqlite3_bind_text64 (stmt, 4, json, length, g_free, SQLITE_UTF8);
-      bind_columns (stmt, kind, record);
-      if (!run (self, stmt, error))
-        return FALSE;
+      encoded = CD_RECORD (bare);
+    }
+
+  json = cd_record_to_json_string (encoded, &length);
+  if (!save_row (self, kind, record, json, length, g_free, error))
+    return FALSE;
+
+  if (bare != NULL)
+    {
+      CdCrew *crew = CD_CREW (record);
 
       return cd_store_set_crew_position (self, record->id, crew->lat, crew->lon, crew->heading,
                                          crew->speed_kmh, crew->position_at, error);
     }
 
-  json = cd_record_to_json_string (record, &length);
-
-  /* The generator copies strings as they are and the parser refuses bad
-   * UTF-8, so one such string would make the row unreadable, and every
-   * list holding it fail. Cheap to check here, at the source. The codec's
-   * other limits are checked where records come in (the server decodes
-   * every request with it), not again here. */
-  if (!g_utf8_validate (json, length, NULL))
-    {
-      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_INVALID,
-                   _("The %s “%s” was not saved: it holds text that is not valid UTF-8. "
-                     "This is a bug in Crewdesk; please report it."),
-                   kinds[kind].kind, record->id);
-      g_free (json);
-      return FALSE;
-    }
-
-  stmt = self->kind_stmts[kind][OP_SAVE];
-  bind_text (stmt, 1, record->id);
-  sqlite3_bind_int64 (stmt, 2, record->version);
-  sqlite3_bind_int64 (stmt, 3, record->rev);
-  sqlite3_bind_text64 (stmt, 4, json, length, g_free, SQLITE_UTF8);
-  bind_columns (stmt, kind, record);
-
-  return run (self, stmt, error);
+  return TRUE;
 }
 
 /**
@@ -2881,7 +2897,6 @@ cd_store_save_with_json (CdStore     *self,
                          gsize        length,
                          GError     **error)
 {
-  g_autoptr(StmtLease) stmt = NULL;
   Kind kind;
 
   g_return_val_if_fail (CD_IS_STORE (self), FALSE);
@@ -2893,25 +2908,8 @@ cd_store_save_with_json (CdStore     *self,
   if (!check_transaction (self, error))
     return FALSE;
 
-  /* The text came off the network: a row SQLite cannot hand back as
-   * UTF-8 would break every list holding it. */
-  if (!g_utf8_validate (json, length, NULL))
-    {
-      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_INVALID,
-                   _("The %s “%s” was not saved: it holds text that is not valid UTF-8. "
-                     "This is a bug in Crewdesk; please report it."),
-                   kinds[kind].kind, record->id);
-      return FALSE;
-    }
-
-  stmt = self->kind_stmts[kind][OP_SAVE];
-  bind_text (stmt, 1, record->id);
-  sqlite3_bind_int64 (stmt, 2, record->version);
-  sqlite3_bind_int64 (stmt, 3, record->rev);
-  sqlite3_bind_text64 (stmt, 4, json, length, SQLITE_STATIC, SQLITE_UTF8);
-  bind_columns (stmt, kind, record);
-
-  return run (self, stmt, error);
+  /* The text came off the network, unchanged: stored as it is. */
+  return save_row (self, kind, record, (char *) json, length, NULL, error);
 }
 
 /**
