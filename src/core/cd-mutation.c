@@ -602,6 +602,21 @@ decode_new_ticket (CdMutation  *m,
       return NULL;
     }
 
+  {
+    CdUtility utility;
+
+    /* A burst pipe is the heating company's, whatever the form said. */
+    if (cd_category_get_utility (ticket->category, &utility) && utility != ticket->utility)
+      {
+        fail (error, CD_MUTATION_ERROR_INVALID,
+              _("A “%s” report belongs to the %s utility, not %s. Correct the category or the utility."),
+              enum_nick (CD_TYPE_CATEGORY, ticket->category), enum_nick (CD_TYPE_UTILITY, utility),
+              enum_nick (CD_TYPE_UTILITY, ticket->utility));
+        g_object_unref (ticket);
+        return NULL;
+      }
+  }
+
   return ticket;
 }
 

@@ -201,3 +201,33 @@ cd_ticket_repeats (CdTicket    *existing,
   b = address_key (existing->address);
   return a[0] != '\0' && strcmp (a, b) == 0;
 }
+
+/* The utility a category of fault belongs to; FALSE for the categories
+ * both utilities share (meters, billing, inquiries, complaints, new
+ * connections). */
+gboolean
+cd_category_get_utility (CdCategory  category,
+                         CdUtility  *utility)
+{
+  switch (category)
+    {
+    case CD_CATEGORY_POWER_OUTAGE:
+    case CD_CATEGORY_NO_POWER:
+    case CD_CATEGORY_VOLTAGE_QUALITY:
+      *utility = CD_UTILITY_POWER;
+      return TRUE;
+    case CD_CATEGORY_LEAK:
+    case CD_CATEGORY_BURST_PIPE:
+    case CD_CATEGORY_NO_HEAT:
+    case CD_CATEGORY_LOW_TEMPERATURE:
+      *utility = CD_UTILITY_HEAT;
+      return TRUE;
+    case CD_CATEGORY_METER:
+    case CD_CATEGORY_BILLING:
+    case CD_CATEGORY_INQUIRY:
+    case CD_CATEGORY_COMPLAINT:
+    case CD_CATEGORY_NEW_CONNECTION:
+    default:
+      return FALSE;
+    }
+}

@@ -79,6 +79,8 @@ struct _CdTicket
 };
 
 CdTicket   *cd_ticket_new          (void);
+gboolean    cd_category_get_utility (CdCategory  category,
+                                     CdUtility  *utility);
 gboolean    cd_ticket_is_open      (CdTicket *self);
 gboolean    cd_ticket_is_paused    (CdTicket *self);
 gboolean    cd_ticket_repeats      (CdTicket    *existing,

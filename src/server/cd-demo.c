@@ -167,28 +167,15 @@ is_office_category (CdCategory category)
 /* Categories ----------------------------------------------------------------- */
 
 static CdUtility
-utility_for (Demo       *d,
+utility_for (Demo *d,
              CdCategory  category)
 {
-  switch (category)
-    {
-    case CD_CATEGORY_POWER_OUTAGE:
-    case CD_CATEGORY_NO_POWER:
-    case CD_CATEGORY_VOLTAGE_QUALITY:
-      return CD_UTILITY_POWER;
-    case CD_CATEGORY_LEAK:
-    case CD_CATEGORY_BURST_PIPE:
-    case CD_CATEGORY_NO_HEAT:
-    case CD_CATEGORY_LOW_TEMPERATURE:
-      return CD_UTILITY_HEAT;
-    case CD_CATEGORY_METER:
-    case CD_CATEGORY_BILLING:
-    case CD_CATEGORY_INQUIRY:
-    case CD_CATEGORY_COMPLAINT:
-    case CD_CATEGORY_NEW_CONNECTION:
-    default:
-      return chance (d, 0.55) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
-    }
+  CdUtility utility;
+
+  if (cd_category_get_utility (category, &utility))
+    return utility;
+
+  return chance (d, 0.55) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
 }
 
 static CdUrgency

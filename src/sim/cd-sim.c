@@ -19,6 +19,7 @@
 #include "cd-city.h"
 #include "cd-enum-types.h"
 #include "cd-sim.h"
+#include "cd-ticket.h"
 #include "cd-sim-client.h"
 #include "cd-sim-crew.h"
 
@@ -168,28 +169,15 @@ stats_cb (gpointer data)
 /* Customers ----------------------------------------------------------------- */
 
 static CdUtility
-utility_for (CdSim      *self,
+utility_for (CdSim *self,
              CdCategory  category)
 {
-  switch (category)
-    {
-    case CD_CATEGORY_POWER_OUTAGE:
-    case CD_CATEGORY_NO_POWER:
-    case CD_CATEGORY_VOLTAGE_QUALITY:
-      return CD_UTILITY_POWER;
-    case CD_CATEGORY_LEAK:
-    case CD_CATEGORY_BURST_PIPE:
-    case CD_CATEGORY_NO_HEAT:
-    case CD_CATEGORY_LOW_TEMPERATURE:
-      return CD_UTILITY_HEAT;
-    case CD_CATEGORY_METER:
-    case CD_CATEGORY_BILLING:
-    case CD_CATEGORY_INQUIRY:
-    case CD_CATEGORY_COMPLAINT:
-    case CD_CATEGORY_NEW_CONNECTION:
-    default:
-      return g_rand_boolean (self->rand) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
-    }
+  CdUtility utility;
+
+  if (cd_category_get_utility (category, &utility))
+    return utility;
+
+  return g_rand_boolean (self->rand) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
 }
 
 static CdUrgency

@@ -218,6 +218,8 @@ test_bad_reports (void)
       "\"customer\":{\"name\":\"A\"},\"address\":\"x\",\"lat\":39.9,\"lon\":116.6}", 400, "invalid" },
     { "{\"channel\":\"web\",\"category\":\"leak\",\"urgency\":\"urgent\",\"utility\":\"heat\","
       "\"customer\":{\"name\":\"A\"},\"address\":\"x\",\"lat\":95,\"lon\":116.6}", 400, "invalid" },
+    { "{\"channel\":\"web\",\"category\":\"no-heat\",\"urgency\":\"urgent\",\"utility\":\"power\","
+      "\"customer\":{\"name\":\"A\"},\"address\":\"x\",\"lat\":39.9,\"lon\":116.6}", 400, "invalid" },
     { "[1,2]", 400, "wrong-type" },
     { "{\"a\":", 400, "malformed" },
   };
