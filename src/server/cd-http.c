@@ -287,8 +287,10 @@ cd_http_new (const CdHttpOptions *options,
   self->tls_key = g_strdup (options->tls_key_pem);
   self->options.tls_cert_pem = self->tls_cert;
   self->options.tls_key_pem = self->tls_key;
+  /* Handlers block on the disk (a mutation waits for its group commit),
+   * so more threads than cores keep the others serving. */
   if (self->options.threads == 0)
-    self->options.threads = MAX (2, g_get_num_processors ());
+    self->options.threads = MAX (8, 2 * g_get_num_processors ());
   if (self->options.max_body == 0)
     self->options.max_body = 1024 * 1024;
   if (self->options.connection_timeout == 0)

@@ -170,6 +170,7 @@ scan_escalations (CdServer *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) tickets = NULL;
+  GHashTable *seen;
   gint64 now = cd_server_now (self);
   CdStore *store = cd_server_acquire_reader (self, &error);
 
@@ -181,6 +182,9 @@ scan_escalations (CdServer *self)
       cd_server_log ("error", "escalation-scan", "message=\"%s\"", error ? error->message : "");
       return;
     }
+
+  /* Only open tickets are remembered: closed ones drop out each scan. */
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < tickets->len; i++)
     {
@@ -195,9 +199,9 @@ scan_escalations (CdServer *self)
 
           cd_sla_evaluate (t, kind, calendar, now, &status);
           previous = g_hash_table_lookup (self->sla_states, key);
+          g_hash_table_replace (seen, g_strdup (key), GINT_TO_POINTER (status.state));
           if (GPOINTER_TO_INT (previous) == (gint) status.state)
             continue;
-          g_hash_table_replace (self->sla_states, g_steal_pointer (&key), GINT_TO_POINTER (status.state));
 
           if (status.state == CD_SLA_STATE_AMBER || status.state == CD_SLA_STATE_RED)
             {
@@ -215,6 +219,9 @@ scan_escalations (CdServer *self)
             }
         }
     }
+
+  g_hash_table_unref (self->sla_states);
+  self->sla_states = seen;
 }
 
 static gpointer

@@ -38,6 +38,12 @@ struct _CdServer
 
   GMutex           write_lock;
   CdStore         *writer;
+
+  /* Group commit of mutation requests (cd-server-sync.c). */
+  GMutex           group_lock;
+  GCond            group_cond;
+  GQueue           group_queue;
+  gboolean         group_leader;
   GAsyncQueue     *readers;      /* idle read-only CdStores */
 
   CdEvents        *events;

@@ -296,20 +296,126 @@ apply_one (CdServer    *self,
   return cd_server_apply_mutation (self, store, actor, m, rev, error);
 }
 
+/* Group commit -------------------------------------------------------------
+ *
+ * Every request's batch waits in a queue; whichever request finds no
+ * leader becomes it, takes every batch queued, applies them all in one
+ * transaction (each mutation in its savepoint) and commits once: one disk
+ * sync for as many requests as arrived during the previous one. Results
+ * are the same as one request at a time, in queue order. */
+
+typedef struct
+{
+  CdUser    *actor;
+  JsonArray *mutations;
+  GPtrArray *results;   /* JsonNode, one per mutation */
+  gint64     rev;
+  GError    *error;
+  gboolean   done;
+} Batch;
+
+static gboolean
+apply_batches (CdServer  *self,
+               CdStore   *store,
+               Batch    **batches,
+               guint      n_batches,
+               GError   **error)
+{
+  if (!cd_store_begin (store, error))
+    return FALSE;
+
+  for (guint b = 0; b < n_batches; b++)
+    {
+      Batch *batch = batches[b];
+
+      g_ptr_array_set_size (batch->results, 0);
+      batch->rev = 0;
+      for (guint i = 0; i < json_array_get_length (batch->mutations); i++)
+        {
+          JsonNode *result = apply_one (self, store, batch->actor,
+                                        json_array_get_element (batch->mutations, i), &batch->rev, error);
+
+          if (result == NULL)
+            {
+              cd_store_rollback (store);
+              return FALSE;
+            }
+          g_ptr_array_add (batch->results, result);
+        }
+    }
+
+  return cd_store_commit (store, error);
+}
+
+static void
+commit_group (CdServer  *self,
+              GPtrArray *group)
+{
+  g_autoptr(GError) error = NULL;
+  CdStore *store = cd_server_lock_writer (self);
+
+  if (!apply_batches (self, store, (Batch **) group->pdata, group->len, &error))
+    {
+      /* The machinery failed (disk full, busy): try each request alone, so
+       * one that cannot be stored does not take the others with it. */
+      for (guint b = 0; b < group->len; b++)
+        {
+          Batch *batch = g_ptr_array_index (group, b);
+
+          if (group->len == 1)
+            batch->error = g_steal_pointer (&error);
+          else
+            apply_batches (self, store, &batch, 1, &batch->error);
+        }
+    }
+  cd_server_unlock_writer (self);
+}
+
+static void
+run_batch (CdServer *self,
+           Batch    *batch)
+{
+  g_mutex_lock (&self->group_lock);
+  g_queue_push_tail (&self->group_queue, batch);
+  while (!batch->done)
+    {
+      if (self->group_leader)
+        {
+          g_cond_wait (&self->group_cond, &self->group_lock);
+          continue;
+        }
+
+      {
+        g_autoptr(GPtrArray) group = g_ptr_array_new ();
+
+        self->group_leader = TRUE;
+        while (!g_queue_is_empty (&self->group_queue))
+          g_ptr_array_add (group, g_queue_pop_head (&self->group_queue));
+        g_mutex_unlock (&self->group_lock);
+
+        commit_group (self, group);
+
+        g_mutex_lock (&self->group_lock);
+        for (guint b = 0; b < group->len; b++)
+          ((Batch *) g_ptr_array_index (group, b))->done = TRUE;
+        self->group_leader = FALSE;
+        g_cond_broadcast (&self->group_cond);
+      }
+    }
+  g_mutex_unlock (&self->group_lock);
+}
+
 void
 cd_server_handle_mutations (CdServer  *self,
                             CdRequest *req)
 {
   static const char * const known[] = { "mutations", NULL };
   g_autoptr(JsonNode) body = cd_request_parse_body (req);
-  g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) reply = NULL;
   g_autoptr(GPtrArray) results = NULL;
+  Batch batch = { 0 };
   JsonNode *list;
-  JsonArray *array;
-  gint64 rev = 0;
-  CdStore *store;
   guint n;
 
   if (body == NULL)
@@ -324,8 +430,7 @@ cd_server_handle_mutations (CdServer  *self,
                               _("Field “mutations” must be an array of mutations."));
       return;
     }
-  array = json_node_get_array (list);
-  n = json_array_get_length (array);
+  n = json_array_get_length (json_node_get_array (list));
   if (n > MAX_MUTATIONS_PER_REQUEST)
     {
       g_autofree char *message = g_strdup_printf (_("Send at most %d mutations in one request."),
@@ -335,32 +440,21 @@ cd_server_handle_mutations (CdServer  *self,
     }
 
   results = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
-  store = cd_server_lock_writer (self);
-  if (cd_store_begin (store, &error))
-    {
-      for (guint i = 0; i < n && error == NULL; i++)
-        {
-          JsonNode *result = apply_one (self, store, req->user, json_array_get_element (array, i), &rev, &error);
+  batch.actor = req->user;
+  batch.mutations = json_node_get_array (list);
+  batch.results = results;
+  run_batch (self, &batch);
 
-          if (result)
-            g_ptr_array_add (results, result);
-        }
-      if (error == NULL)
-        cd_store_commit (store, &error);
-      else
-        cd_store_rollback (store);
-    }
-  cd_server_unlock_writer (self);
-
-  if (error != NULL)
+  if (batch.error != NULL)
     {
-      /* Nothing of the batch was kept: the client retries it whole. */
-      cd_request_reply_gerror (req, error);
+      /* Nothing of the request was kept: the client retries it whole. */
+      cd_request_reply_gerror (req, batch.error);
+      g_error_free (batch.error);
       return;
     }
 
-  if (rev > 0)
-    cd_server_changed (self, rev);
+  if (batch.rev > 0)
+    cd_server_changed (self, batch.rev);
 
   b = json_builder_new ();
   json_builder_begin_object (b);
@@ -370,7 +464,7 @@ cd_server_handle_mutations (CdServer  *self,
     json_builder_add_value (b, json_node_ref (g_ptr_array_index (results, i)));
   json_builder_end_array (b);
   json_builder_set_member_name (b, "last_rev");
-  json_builder_add_int_value (b, rev);
+  json_builder_add_int_value (b, batch.rev);
   json_builder_end_object (b);
   reply = json_builder_get_root (b);
   cd_request_reply_json (req, 200, reply);

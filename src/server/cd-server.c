@@ -1028,6 +1028,8 @@ cd_server_finalize (GObject *object)
   g_cond_clear (&self->flusher_cond);
   g_mutex_clear (&self->dispatch_lock);
   g_cond_clear (&self->dispatch_cond);
+  g_mutex_clear (&self->group_lock);
+  g_cond_clear (&self->group_cond);
   g_clear_object (&self->auto_actor);
   cd_server_config_clear (&self->config);
 
@@ -1048,6 +1050,9 @@ cd_server_init (CdServer *self)
   g_cond_init (&self->flusher_cond);
   g_mutex_init (&self->dispatch_lock);
   g_cond_init (&self->dispatch_cond);
+  g_mutex_init (&self->group_lock);
+  g_cond_init (&self->group_cond);
+  g_queue_init (&self->group_queue);
   self->readers = g_async_queue_new ();
 }
 
