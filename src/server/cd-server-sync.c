@@ -268,32 +268,42 @@ fail:
   return NULL;
 }
 
-static JsonNode *
-apply_one (CdServer    *self,
-           CdStore     *store,
-           CdUser      *actor,
-           JsonNode    *node,
-           gint64      *rev,
-           GError     **error)
+static void
+mutation_unref0 (gpointer m)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(CdMutation) m = cd_mutation_new_from_json (node, &local_error);
+  if (m != NULL)
+    cd_mutation_unref (m);
+}
 
-  if (m == NULL)
+static void
+node_unref0 (gpointer node)
+{
+  if (node != NULL)
+    json_node_unref (node);
+}
+
+/* Parses a mutation outside the writer's lock; what does not parse is
+ * answered with its rejection, in its place in the batch. */
+static CdMutation *
+parse_one (JsonNode  *node,
+           JsonNode **refused)
+{
+  g_autoptr(GError) error = NULL;
+  CdMutation *m = cd_mutation_new_from_json (node, &error);
+  const char *id = NULL;
+
+  if (m != NULL)
+    return m;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
     {
-      const char *id = NULL;
+      JsonNode *id_node = json_object_get_member (json_node_get_object (node), "id");
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        {
-          JsonNode *id_node = json_object_get_member (json_node_get_object (node), "id");
-
-          if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
-            id = json_node_get_string (id_node);
-        }
-      return rejected_json (id, local_error, NULL);
+      if (id_node && JSON_NODE_HOLDS_VALUE (id_node) && json_node_get_value_type (id_node) == G_TYPE_STRING)
+        id = json_node_get_string (id_node);
     }
-
-  return cd_server_apply_mutation (self, store, actor, m, rev, error);
+  *refused = rejected_json (id, error, NULL);
+  return NULL;
 }
 
 /* Group commit -------------------------------------------------------------
@@ -307,7 +317,8 @@ apply_one (CdServer    *self,
 typedef struct
 {
   CdUser    *actor;
-  JsonArray *mutations;
+  GPtrArray *parsed;    /* CdMutation, or NULL where it did not parse */
+  GPtrArray *refused;   /* JsonNode: the rejection of what did not parse */
   GPtrArray *results;   /* JsonNode, one per mutation */
   gint64     rev;
   GError    *error;
@@ -330,10 +341,11 @@ apply_batches (CdServer  *self,
 
       g_ptr_array_set_size (batch->results, 0);
       batch->rev = 0;
-      for (guint i = 0; i < json_array_get_length (batch->mutations); i++)
+      for (guint i = 0; i < batch->parsed->len; i++)
         {
-          JsonNode *result = apply_one (self, store, batch->actor,
-                                        json_array_get_element (batch->mutations, i), &batch->rev, error);
+          CdMutation *m = g_ptr_array_index (batch->parsed, i);
+          JsonNode *result = m ? cd_server_apply_mutation (self, store, batch->actor, m, &batch->rev, error)
+                               : json_node_ref (g_ptr_array_index (batch->refused, i));
 
           if (result == NULL)
             {
@@ -414,6 +426,8 @@ cd_server_handle_mutations (CdServer  *self,
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) reply = NULL;
   g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
   Batch batch = { 0 };
   JsonNode *list;
   guint n;
@@ -440,8 +454,18 @@ cd_server_handle_mutations (CdServer  *self,
     }
 
   results = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  parsed = g_ptr_array_new_with_free_func (mutation_unref0);
+  refused = g_ptr_array_new_with_free_func (node_unref0);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *rejection = NULL;
+
+      g_ptr_array_add (parsed, parse_one (json_array_get_element (json_node_get_array (list), i), &rejection));
+      g_ptr_array_add (refused, rejection);
+    }
   batch.actor = req->user;
-  batch.mutations = json_node_get_array (list);
+  batch.parsed = parsed;
+  batch.refused = refused;
   batch.results = results;
   run_batch (self, &batch);
 
