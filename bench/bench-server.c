@@ -565,6 +565,7 @@ typedef gboolean (*CheckFunc) (Conn *c, const Resp *r);
 /* A kind of traffic: its connections, its counters. */
 struct _Workload
 {
+  gboolean     steady;       /* soak: each created ticket is cancelled in the same request */
   const char *name;
   guint16     port;
   GPtrArray  *conns;
@@ -1212,16 +1213,30 @@ fill_mutation (Conn *c)
 {
   Workload *wl = c->wl;
   char id[37], target[37];
-  char body[1024];
+  char body[2048];
   int n;
 
   /* One counter for the whole run: a repeated id would be replayed. */
   uuid_counter++;
   format_uuid (id, 1, uuid_counter);
   format_uuid (target, 2, uuid_counter);
-  n = g_snprintf (body, sizeof body,
-                  "{\"mutations\":[{\"id\":\"%s\",\"op\":\"ticket.create\",\"target\":\"%s\",\"args\":%s}]}",
-                  id, target, ticket_args);
+  if (wl->steady)
+    {
+      char close_id[37];
+
+      /* The soak's steady state: each ticket is closed as it is created
+       * (cancelled), so the open set stays as it is while the history
+       * grows, as in a dispatch room over a day. */
+      format_uuid (close_id, 3, uuid_counter);
+      n = g_snprintf (body, sizeof body,
+                      "{\"mutations\":[{\"id\":\"%s\",\"op\":\"ticket.create\",\"target\":\"%s\",\"args\":%s},"
+                      "{\"id\":\"%s\",\"op\":\"ticket.set_status\",\"target\":\"%s\",\"args\":{\"status\":\"cancelled\"}}]}",
+                      id, target, ticket_args, close_id, target);
+    }
+  else
+    n = g_snprintf (body, sizeof body,
+                    "{\"mutations\":[{\"id\":\"%s\",\"op\":\"ticket.create\",\"target\":\"%s\",\"args\":%s}]}",
+                    id, target, ticket_args);
   g_string_printf (c->out,
                    "POST /api/v1/mutations HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: Bearer %s\r\n"
                    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
@@ -1707,6 +1722,7 @@ run_soak (void)
   s.pos = positions_workload (server_port);
   s.mut = mutations_workload (server_port, 4, "soak mutations");
   s.mut->rate = soak_mutation_rate;
+  s.mut->steady = TRUE;
   if (soak_mutation_rate == 0)
     g_ptr_array_set_size (s.mut->conns, 0);
   s.churn = workload_new ("soak churn", server_port);
