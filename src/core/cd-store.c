@@ -1321,9 +1321,9 @@ cd_store_set_synchronous_full (CdStore  *self,
   if (!exec_sql (self, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error))
     return FALSE;
 
-  /* The server's writer: 64 MiB of page cache keeps the hot indexes in
+  /* The server's writer: 32 MiB of page cache keeps the hot indexes in
    * memory, so a commit writes pages instead of reading them first. */
-  return !full || exec_sql (self, "PRAGMA cache_size = -65536", error);
+  return !full || exec_sql (self, "PRAGMA cache_size = -32768", error);
 }
 
 /**
