@@ -856,7 +856,10 @@ handle_request (CdHttpRequest  *http,
   if (response->status >= 400)
     g_atomic_int_inc (&self->metrics.requests_failed);
 
-  if (response->stream_read == NULL)
+  /* A successful position report is counted, not logged: crews send them
+   * every few seconds, which would be gigabytes of log a day. */
+  if (response->stream_read == NULL &&
+      !(route != NULL && route->handler == cd_server_handle_position && response->status == 200))
     {
       g_autofree char *safe_path = g_strescape (http->path, NULL);
 
