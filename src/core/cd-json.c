@@ -363,3 +363,27 @@ cd_json_parse_time (const char *text,
   *unix_seconds = g_date_time_to_unix (dt);
   return TRUE;
 }
+
+const char *
+cd_json_node_describe (JsonNode *node)
+{
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return _("null");
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return _("an object");
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return _("an array");
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return _("a string");
+    case G_TYPE_INT64:
+    case G_TYPE_DOUBLE:
+      return _("a number");
+    case G_TYPE_BOOLEAN:
+      return _("a boolean");
+    default:
+      return _("a value");
+    }
+}

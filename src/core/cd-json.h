@@ -39,6 +39,8 @@ JsonNode *cd_json_parse      (const char *data,
 
 char     *cd_json_to_string  (JsonNode   *node,
                               gsize      *length);
+/* "a string", "an array"…: for error messages, translated. */
+const char *cd_json_node_describe (JsonNode *node);
 
 /* Times travel as ISO 8601 UTC strings; in memory they are Unix seconds and
  * 0 means "not set". */

@@ -280,30 +280,6 @@ ticket_label (CdTicket *ticket)
   return ticket->number ? ticket->number : CD_RECORD (ticket)->id;
 }
 
-static const char *
-json_kind (JsonNode *node)
-{
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "null";
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return _("an object");
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return _("an array");
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return _("a string");
-    case G_TYPE_INT64:
-    case G_TYPE_DOUBLE:
-      return _("a number");
-    case G_TYPE_BOOLEAN:
-      return _("a boolean");
-    default:
-      return _("a value");
-    }
-}
-
 static gboolean
 holds (JsonNode *node,
        GType     type)
@@ -386,7 +362,7 @@ decode_arg (const OpInfo  *info,
                        _("Argument “%s” of %s must be %s, not %s."),
                        spec->name, info->name,
                        spec->kind == ARG_UUID ? _("a UUID or null") : _("a string"),
-                       json_kind (node));
+                       cd_json_node_describe (node));
         s = json_node_get_string (node);
         if (!g_utf8_validate (s, -1, NULL))
           return fail (error, CD_MUTATION_ERROR_INVALID,
@@ -418,7 +394,7 @@ decode_arg (const OpInfo  *info,
       if (!holds (node, G_TYPE_BOOLEAN))
         return fail (error, CD_MUTATION_ERROR_INVALID,
                      _("Argument “%s” of %s must be %s, not %s."),
-                     spec->name, info->name, _("true or false"), json_kind (node));
+                     spec->name, info->name, _("true or false"), cd_json_node_describe (node));
       value->present = TRUE;
       value->boolean = json_node_get_boolean (node);
       return TRUE;
@@ -433,7 +409,7 @@ decode_arg (const OpInfo  *info,
         if (!holds (node, G_TYPE_STRING))
           return fail (error, CD_MUTATION_ERROR_INVALID,
                        _("Argument “%s” of %s must be %s, not %s."),
-                       spec->name, info->name, _("a string"), json_kind (node));
+                       spec->name, info->name, _("a string"), cd_json_node_describe (node));
         s = json_node_get_string (node);
         klass = g_type_class_ref (spec->enum_type ());
         ev = g_enum_get_value_by_nick (klass, s);
@@ -1964,7 +1940,7 @@ require_uuid_member (JsonObject  *object,
   if (!holds (node, G_TYPE_STRING))
     {
       fail (error, CD_MUTATION_ERROR_INVALID, _("Member “%s” of the mutation must be %s, not %s."),
-            name, _("a UUID string"), json_kind (node));
+            name, _("a UUID string"), cd_json_node_describe (node));
       return NULL;
     }
   s = json_node_get_string (node);
@@ -2008,7 +1984,7 @@ cd_mutation_new_from_json (JsonNode  *node,
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      fail (error, CD_MUTATION_ERROR_INVALID, _("A mutation must be a JSON object, not %s."), json_kind (node));
+      fail (error, CD_MUTATION_ERROR_INVALID, _("A mutation must be a JSON object, not %s."), cd_json_node_describe (node));
       return NULL;
     }
   object = json_node_get_object (node);
@@ -2034,7 +2010,7 @@ cd_mutation_new_from_json (JsonNode  *node,
   if (!holds (member, G_TYPE_STRING))
     {
       fail (error, CD_MUTATION_ERROR_INVALID, _("Member “%s” of the mutation must be %s, not %s."),
-            "op", _("a string"), json_kind (member));
+            "op", _("a string"), cd_json_node_describe (member));
       return NULL;
     }
   op_name = json_node_get_string (member);
@@ -2066,7 +2042,7 @@ cd_mutation_new_from_json (JsonNode  *node,
       if (!JSON_NODE_HOLDS_OBJECT (member))
         {
           fail (error, CD_MUTATION_ERROR_INVALID, _("Member “%s” of the mutation must be %s, not %s."),
-                "args", _("an object"), json_kind (member));
+                "args", _("an object"), cd_json_node_describe (member));
           return NULL;
         }
       args = json_node_get_object (member);

@@ -525,30 +525,6 @@ cd_record_to_json_string (CdRecord *self,
 
 /* Decoding ---------------------------------------------------------------- */
 
-static const char *
-json_type_name (JsonNode *node)
-{
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return _("null");
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return _("an object");
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return _("an array");
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return _("a string");
-    case G_TYPE_INT64:
-    case G_TYPE_DOUBLE:
-      return _("a number");
-    case G_TYPE_BOOLEAN:
-      return _("a boolean");
-    default:
-      return _("a value");
-    }
-}
-
 static gboolean
 wrong_type (const char  *path,
             const char  *expected,
@@ -557,7 +533,7 @@ wrong_type (const char  *path,
 {
   g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_WRONG_TYPE,
                _("Field “%s” must be %s, not %s."),
-               path, expected, json_type_name (node));
+               path, expected, cd_json_node_describe (node));
   return FALSE;
 }
 
@@ -888,7 +864,7 @@ decode_record (GType          type,
       klass = g_type_class_ref (type);
       g_set_error (error, CD_CODEC_ERROR, CD_CODEC_ERROR_WRONG_TYPE,
                    _("“%s” must be an object describing a %s, not %s."),
-                   prefix && *prefix ? prefix : _("document"), klass->kind, json_type_name (node));
+                   prefix && *prefix ? prefix : _("document"), klass->kind, cd_json_node_describe (node));
       g_type_class_unref (klass);
       return NULL;
     }

@@ -125,27 +125,6 @@ describe_key (CdCategory  category,
                           enum_nick (CD_TYPE_AREA_CLASS, area_class));
 }
 
-static const char *
-json_kind (JsonNode *node)
-{
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return _("null");
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    return _("an object");
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    return _("an array");
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      return _("a string");
-    case G_TYPE_BOOLEAN:
-      return _("a boolean");
-    default:
-      return _("a number");
-    }
-}
-
 /* Rejects members outside @known: a misspelt member would otherwise be
  * silently ignored and its default used. "comment" is always allowed. */
 static gboolean
@@ -209,7 +188,7 @@ require_string (JsonObject  *object,
     {
       policy_error (error, source, CD_SLA_ERROR_INVALID_POLICY,
                     _("“%s%s%s” must be a string, not %s."),
-                    path ? path : "", path ? "." : "", name, json_kind (node));
+                    path ? path : "", path ? "." : "", name, cd_json_node_describe (node));
       return NULL;
     }
 
@@ -242,7 +221,7 @@ optional_string_array (JsonObject  *object,
             {
               *ok = policy_error (error, source, CD_SLA_ERROR_INVALID_POLICY,
                                   _("“%s.%s[%u]” must be a string, not %s."),
-                                  path, name, i, json_kind (item));
+                                  path, name, i, cd_json_node_describe (item));
               return NULL;
             }
         }
@@ -251,7 +230,7 @@ optional_string_array (JsonObject  *object,
 
   *ok = policy_error (error, source, CD_SLA_ERROR_INVALID_POLICY,
                       _("“%s.%s” must be an array of strings, not %s."),
-                      path, name, json_kind (node));
+                      path, name, cd_json_node_describe (node));
   return NULL;
 }
 
@@ -450,7 +429,7 @@ load_calendars (CdSlaPolicySet  *self,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return policy_error (error, self->source, CD_SLA_ERROR_INVALID_POLICY,
                          _("“calendars” must be an object that defines each calendar by name, not %s."),
-                         json_kind (node));
+                         cd_json_node_describe (node));
 
   json_object_iter_init (&iter, json_node_get_object (node));
   while (json_object_iter_next (&iter, &name, &member))
@@ -468,7 +447,7 @@ load_calendars (CdSlaPolicySet  *self,
 
       if (!JSON_NODE_HOLDS_OBJECT (member))
         return policy_error (error, self->source, CD_SLA_ERROR_INVALID_POLICY,
-                             _("“%s” must be an object, not %s."), path, json_kind (member));
+                             _("“%s” must be an object, not %s."), path, cd_json_node_describe (member));
 
       switch ((CdCalendarKind) kind)
         {
@@ -593,7 +572,7 @@ load_fallback (CdSlaPolicySet  *self,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return policy_error (error, self->source, CD_SLA_ERROR_INVALID_POLICY,
                          _("“fallback” must be an object naming a row by category, urgency and area_class, not %s."),
-                         json_kind (node));
+                         cd_json_node_describe (node));
 
   object = json_node_get_object (node);
   if (!check_members (object, "fallback", known, self->source, error))
@@ -639,7 +618,7 @@ load_document (CdSlaPolicySet  *self,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return policy_error (error, self->source, CD_SLA_ERROR_INVALID_POLICY,
                          _("The document must be a JSON object with “calendars” and “policies”, not %s."),
-                         json_kind (root));
+                         cd_json_node_describe (root));
 
   object = json_node_get_object (root);
   if (!check_members (object, NULL, known, self->source, error))
