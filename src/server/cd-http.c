@@ -288,9 +288,11 @@ cd_http_new (const CdHttpOptions *options,
   self->options.tls_cert_pem = self->tls_cert;
   self->options.tls_key_pem = self->tls_key;
   /* Handlers block on the disk (a mutation waits for its group commit),
-   * so more threads than cores keep the others serving. */
+   * and each blocked thread holds back the connections it polls: with a
+   * thread for every busy client, all of them join the same commit (16
+   * clients: 1,300 mutations/s with 8 threads, 2,500–2,900 with 32). */
   if (self->options.threads == 0)
-    self->options.threads = MAX (8, 2 * g_get_num_processors ());
+    self->options.threads = MAX (32, 2 * g_get_num_processors ());
   if (self->options.max_body == 0)
     self->options.max_body = 1024 * 1024;
   if (self->options.connection_timeout == 0)
