@@ -2708,3 +2708,29 @@ cd_city_random_address (CdCity     *city,
     *lon = plon;
   return g_strdup_printf ("%s %u", s->name, 1 + (guint) ((s->road_offset_m + along) / 12.0));
 }
+
+CdUrgency
+cd_city_report_urgency (CdCategory  category,
+                        GRand      *rand)
+{
+  switch (category)
+    {
+    case CD_CATEGORY_POWER_OUTAGE:
+    case CD_CATEGORY_BURST_PIPE:
+      return CD_URGENCY_EMERGENCY;
+    case CD_CATEGORY_LEAK:
+      return g_rand_double (rand) < 0.7 ? CD_URGENCY_EMERGENCY : CD_URGENCY_URGENT;
+    case CD_CATEGORY_NO_HEAT:
+    case CD_CATEGORY_NO_POWER:
+    case CD_CATEGORY_COMPLAINT:
+      return CD_URGENCY_URGENT;
+    case CD_CATEGORY_LOW_TEMPERATURE:
+    case CD_CATEGORY_VOLTAGE_QUALITY:
+    case CD_CATEGORY_METER:
+    case CD_CATEGORY_BILLING:
+    case CD_CATEGORY_INQUIRY:
+    case CD_CATEGORY_NEW_CONNECTION:
+    default:
+      return CD_URGENCY_NORMAL;
+    }
+}

@@ -181,6 +181,10 @@ char                 *cd_city_random_person       (GRand        *rand);
 /* What a customer says about a problem of @category. */
 const char           *cd_city_random_description  (CdCategory    category,
                                                    GRand        *rand);
+/* How urgent a customer's report of @category is: emergencies for outages
+ * and burst pipes, most leaks, urgent for a home without heat or power. */
+CdUrgency             cd_city_report_urgency      (CdCategory    category,
+                                                   GRand        *rand);
 /* The skills a job needs (NULL for office work: billing, inquiries,
  * complaints). The vocabulary is "lv-repair", "hv-switching",
  * "cable-fault" and "meter" for power; "pipe-repair", "welding",

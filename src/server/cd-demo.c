@@ -178,32 +178,6 @@ utility_for (Demo *d,
   return chance (d, 0.55) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
 }
 
-static CdUrgency
-urgency_for (Demo       *d,
-             CdCategory  category)
-{
-  switch (category)
-    {
-    case CD_CATEGORY_POWER_OUTAGE:
-    case CD_CATEGORY_BURST_PIPE:
-      return CD_URGENCY_EMERGENCY;
-    case CD_CATEGORY_LEAK:
-      return chance (d, 0.7) ? CD_URGENCY_EMERGENCY : CD_URGENCY_URGENT;
-    case CD_CATEGORY_NO_HEAT:
-    case CD_CATEGORY_NO_POWER:
-    case CD_CATEGORY_COMPLAINT:
-      return CD_URGENCY_URGENT;
-    case CD_CATEGORY_LOW_TEMPERATURE:
-    case CD_CATEGORY_VOLTAGE_QUALITY:
-    case CD_CATEGORY_METER:
-    case CD_CATEGORY_BILLING:
-    case CD_CATEGORY_INQUIRY:
-    case CD_CATEGORY_NEW_CONNECTION:
-    default:
-      return CD_URGENCY_NORMAL;
-    }
-}
-
 static CdCategory
 pick_category (Demo     *d,
                gboolean  field_only)
@@ -544,7 +518,7 @@ new_ticket (Demo     *d,
   cd_record_set_id (CD_RECORD (t), id);
   t->category = category >= 0 ? (CdCategory) category : pick_category (d, field_only);
   t->utility = utility_for (d, t->category);
-  t->urgency = urgency_for (d, t->category);
+  t->urgency = cd_city_report_urgency (t->category, d->rand);
   t->channel = pick_channel (d, t->category);
 
   district = pick_district (d, t->utility);

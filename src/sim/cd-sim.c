@@ -180,32 +180,6 @@ utility_for (CdSim *self,
   return g_rand_boolean (self->rand) ? CD_UTILITY_POWER : CD_UTILITY_HEAT;
 }
 
-static CdUrgency
-urgency_for (CdSim      *self,
-             CdCategory  category)
-{
-  switch (category)
-    {
-    case CD_CATEGORY_POWER_OUTAGE:
-    case CD_CATEGORY_BURST_PIPE:
-      return CD_URGENCY_EMERGENCY;
-    case CD_CATEGORY_LEAK:
-      return g_rand_double (self->rand) < 0.7 ? CD_URGENCY_EMERGENCY : CD_URGENCY_URGENT;
-    case CD_CATEGORY_NO_HEAT:
-    case CD_CATEGORY_NO_POWER:
-    case CD_CATEGORY_COMPLAINT:
-      return CD_URGENCY_URGENT;
-    case CD_CATEGORY_LOW_TEMPERATURE:
-    case CD_CATEGORY_VOLTAGE_QUALITY:
-    case CD_CATEGORY_METER:
-    case CD_CATEGORY_BILLING:
-    case CD_CATEGORY_INQUIRY:
-    case CD_CATEGORY_NEW_CONNECTION:
-    default:
-      return CD_URGENCY_NORMAL;
-    }
-}
-
 static guint
 weighted (GRand       *rand,
           const guint *weights,
@@ -386,7 +360,7 @@ send_report (CdSim    *self,
     {
       category = weighted (self->rand, category_weights, CD_N_CATEGORIES);
       utility = utility_for (self, category);
-      urgency = urgency_for (self, category);
+      urgency = cd_city_report_urgency (category, self->rand);
       channel = weighted (self->rand, channel_weights, G_N_ELEMENTS (channel_weights));
       if ((channel == CD_CHANNEL_METER_ALARM && category != CD_CATEGORY_METER) ||
           (channel == CD_CHANNEL_NETWORK_MONITOR && category != CD_CATEGORY_POWER_OUTAGE))
