@@ -24,7 +24,6 @@ typedef struct
   gint mutations;
   gint conflicts;
   gint positions;
-  gint subscribers;
 } CdServerMetrics;
 
 struct _CdServer
