@@ -11,6 +11,11 @@
  * user's waiting changes on top) whenever the engine reports a change, so
  * list models, filters and bindings follow without rebuilding widgets.
  *
+ * The models start empty: the owner calls cd_context_reload() (tests) or
+ * cd_context_reload_async() (the app, so the first frame is not kept
+ * waiting by a large cache); after that the engine's ::changed keeps them
+ * current.
+ *
  * One clock ticks for all: ::tick once a second on the second, in server
  * time (the measured offset applied), re-synced after the machine wakes.
  *
@@ -63,6 +68,8 @@ guint          cd_context_get_crew_load     (CdContext       *self,
 /* Re-reads the model from the cache now (the engine's ::changed does it
  * by itself); emits ::reloaded. */
 void           cd_context_reload            (CdContext       *self);
+/* The same in a worker thread; ::reloaded when done. Coalesced. */
+void           cd_context_reload_async      (CdContext       *self);
 
 /* Whether a change of this user to the record waits in the outbox. */
 gboolean       cd_context_is_pending        (CdContext       *self,
