@@ -502,7 +502,7 @@ cd_context_init (CdContext *self)
   self->crews = g_list_store_new (CD_TYPE_CREW);
   self->ticket_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->crew_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  self->pending = g_hash_table_new (g_str_hash, g_str_equal);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   cd_match_params_init_default (&self->match_params);
 }

@@ -32,6 +32,7 @@
 
 #include "cd-crew.h"
 #include "cd-match.h"
+#include "cd-model.h"
 #include "cd-mutation.h"
 #include "cd-sla-clock.h"
 #include "cd-sync-engine.h"

@@ -166,6 +166,11 @@ cd_format_countdown (gint64 seconds_left)
     /* Rounded up: "0 min" only when the deadline is reached. */
     return format_span ((seconds_left + 59) / 60);
 
+  /* Overdue minutes count down (cd_timer_display_minutes()); the first
+   * one would read "overdue 0 min". */
+  if (seconds_left > -60)
+    return g_strdup (_("just overdue"));
+
   span = format_span ((-seconds_left) / 60);
   /* Translators: %s is a duration such as "12 min". */
   return g_strdup_printf (_("overdue %s"), span);

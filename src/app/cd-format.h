@@ -20,7 +20,9 @@ const char *cd_format_sla_kind      (CdSlaKind       kind);
 const char *cd_format_sla_state     (CdSlaState      state);
 
 /* "45 min", "2 h 05 min", "3 d 4 h"; "overdue 12 min" when negative;
- * minutes are rounded towards the deadline, so "0 min" only at it. */
+ * time left is rounded up, so "0 min" only at the deadline; overdue
+ * time rounded down, "just overdue" for its first minute (the minutes
+ * of cd_timer_display_minutes()). */
 char       *cd_format_countdown     (gint64          seconds_left);
 /* "14:05" today, "Mon 14:05" within a week, else "2026-11-23 14:05"; in
  * local time. */

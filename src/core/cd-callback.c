@@ -97,6 +97,54 @@ cd_callback_count_failed_attempts (CdCallback *self)
   return failed;
 }
 
+/**
+ * cd_callback_attempts_left:
+ *
+ * Returns: the failed attempts an agent may still make before the customer
+ *   counts as unreachable; 0 once the callback is no longer pending
+ */
+guint
+cd_callback_attempts_left (CdCallback *self)
+{
+  guint failed;
+
+  g_return_val_if_fail (CD_IS_CALLBACK (self), 0);
+
+  if (self->status != CD_CALLBACK_STATUS_PENDING)
+    return 0;
+
+  failed = cd_callback_count_failed_attempts (self);
+  return failed < CD_CALLBACK_MAX_FAILED_ATTEMPTS ? CD_CALLBACK_MAX_FAILED_ATTEMPTS - failed : 0;
+}
+
+/**
+ * cd_callback_is_unreachable:
+ *
+ * The rule callback.record applies: a callback that reached nobody after
+ * %CD_CALLBACK_MAX_FAILED_ATTEMPTS failed attempts is unreachable. A
+ * pending callback that already has that many failures (a copy the
+ * mutation has not finished with) counts too.
+ */
+gboolean
+cd_callback_is_unreachable (CdCallback *self)
+{
+  g_return_val_if_fail (CD_IS_CALLBACK (self), FALSE);
+
+  switch (self->status)
+    {
+    case CD_CALLBACK_STATUS_UNREACHABLE:
+      return TRUE;
+    case CD_CALLBACK_STATUS_PENDING:
+      return self->completed_at == 0 &&
+             cd_callback_count_failed_attempts (self) >= CD_CALLBACK_MAX_FAILED_ATTEMPTS;
+    case CD_CALLBACK_STATUS_DONE:
+    case CD_CALLBACK_STATUS_SECOND_HANDLING:
+    case CD_CALLBACK_STATUS_CLOSED:
+    default:
+      return FALSE;
+    }
+}
+
 /* An unsatisfied customer, or a problem not solved, reopens the work. */
 gboolean
 cd_callback_needs_second_handling (CdCallback *self)

@@ -60,6 +60,8 @@ struct _CdCallback
 
 CdCallback *cd_callback_new                  (void);
 guint       cd_callback_count_failed_attempts (CdCallback *self);
+guint       cd_callback_attempts_left         (CdCallback *self);
+gboolean    cd_callback_is_unreachable        (CdCallback *self);
 gboolean    cd_callback_needs_second_handling (CdCallback *self);
 
 G_END_DECLS
