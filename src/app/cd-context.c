@@ -628,6 +628,52 @@ cd_context_reload_async (CdContext *self)
   reload_async (self);
 }
 
+static void
+list_all_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  CdContext *self = source_object;
+  GType type = (GType) GPOINTER_TO_SIZE (task_data);
+  GError *error = NULL;
+  GPtrArray *records = cd_sync_cache_list_all (self->cache, type, &error);
+
+  if (records == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, records, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+cd_context_list_all_async (CdContext           *self,
+                           GType                type,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CD_IS_CONTEXT (self));
+  g_return_if_fail (g_type_is_a (type, CD_TYPE_RECORD));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cd_context_list_all_async);
+  g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) type), NULL);
+  g_task_run_in_thread (task, list_all_thread);
+}
+
+GPtrArray *
+cd_context_list_all_finish (CdContext     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (CD_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 gboolean
 cd_context_is_pending (CdContext  *self,
                        const char *record_id)

@@ -72,6 +72,19 @@ void           cd_context_reload            (CdContext       *self);
 /* The same in a worker thread; ::reloaded when done. Coalesced. */
 void           cd_context_reload_async      (CdContext       *self);
 
+/* Every record of @type on the model (callbacks, assignment events, all
+ * tickets, closed ones too), read from the cache in a worker thread: new
+ * objects, not the live ones above. Views that need them re-read on
+ * ::reloaded. */
+void           cd_context_list_all_async    (CdContext           *self,
+                                             GType                type,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GPtrArray     *cd_context_list_all_finish   (CdContext           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
 /* Whether a change of this user to the record waits in the outbox. */
 gboolean       cd_context_is_pending        (CdContext       *self,
                                              const char      *record_id);

@@ -10,8 +10,12 @@
 #include <string.h>
 
 #include "cd-model.h"
+#include "cd-store-private.h"
 #include "cd-sync-cache.h"
 #include "cd-sync-private.h"
+
+/* The cache connection's page cache (KiB); see cd_sync_cache_open(). */
+#define CACHE_PAGE_CACHE_KIB 32768
 
 /* client_meta keys */
 #define KEY_USER       "user"
@@ -450,6 +454,18 @@ cd_sync_cache_open (const char  *server_url,
   if (self->store == NULL)
     return NULL;
 
+  /* A first sync writes 100,000 tickets and the indexes over them: with
+   * SQLite's default 2 MiB of page cache each page of rows evicts the
+   * index pages the next one needs, which are then read back.
+   * synchronous=NORMAL is the store's documented default, but SQLite
+   * applies "PRAGMA synchronous" when such a statement is prepared, and
+   * the store prepares a FULL one last: restated here, or every edit
+   * would wait for a disk sync. */
+  if (sqlite3_exec (_cd_store_get_db (self->store),
+                    "PRAGMA cache_size = -" G_STRINGIFY (CACHE_PAGE_CACHE_KIB) "; PRAGMA synchronous = NORMAL",
+                    NULL, NULL, NULL) != SQLITE_OK)
+    g_debug ("Could not tune the connection to %s", self->path);
+
   stored_url = cd_store_get_client_value (self->store, KEY_SERVER_URL, error);
   if (stored_url == NULL && error != NULL && *error != NULL)
     return NULL;
@@ -576,6 +592,34 @@ cd_sync_cache_get_server_now_ms (CdSyncCache *self)
   return g_get_real_time () / 1000 + offset;
 }
 
+/* $XDG_DATA_HOME/crewdesk/caches/last-users: server digest = user name. */
+#define LAST_USERS_GROUP "last-users"
+
+static char *
+last_users_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "crewdesk", "caches", "last-users", NULL);
+}
+
+static void
+remember_last_user (const char *server_url,
+                    const char *username)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = last_users_path ();
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, server_url, -1);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  /* A damaged file is only a convenience lost: start it again. */
+  g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL);
+  g_key_file_set_string (kf, LAST_USERS_GROUP, key, username);
+  data = g_key_file_to_data (kf, &length, NULL);
+  if (!g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_debug ("Could not record the last user of %s: %s", server_url, error->message);
+}
+
 gboolean
 cd_sync_cache_set_user (CdSyncCache  *self,
                         CdUser       *user,
@@ -592,13 +636,44 @@ cd_sync_cache_set_user (CdSyncCache  *self,
   ok = cd_store_set_client_value (self->store, KEY_USER, json, error);
   if (ok)
     {
+      g_autofree char *default_path = cd_sync_cache_default_path (self->server_url, self->username);
+
       g_clear_object (&self->user);
       self->user = cd_record_copy (CD_RECORD (user));
       invalidate (self);
+      if (g_strcmp0 (self->path, default_path) == 0)
+        remember_last_user (self->server_url, self->username);
     }
   g_rec_mutex_unlock (&self->lock);
 
   return ok;
+}
+
+/* Returns: (transfer full) (nullable): a user name */
+char *
+cd_sync_cache_dup_last_username (const char *server_url)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *path = last_users_path ();
+  g_autofree char *key = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *cache_path = NULL;
+
+  g_return_val_if_fail (server_url != NULL, NULL);
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, server_url, -1);
+  username = g_key_file_get_string (kf, LAST_USERS_GROUP, key, NULL);
+  if (username == NULL)
+    return NULL;
+
+  /* Only a user whose cache is still there. */
+  cache_path = cd_sync_cache_default_path (server_url, username);
+  if (!g_file_test (cache_path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+
+  return g_steal_pointer (&username);
 }
 
 /* Returns: (transfer full) (nullable): a copy of the cache's user */
@@ -645,6 +720,48 @@ cd_sync_cache_count_pending (CdSyncCache  *self,
   g_rec_mutex_unlock (&self->lock);
 
   return n;
+}
+
+/**
+ * cd_sync_cache_dup_pending_targets:
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): a set of record ids,
+ *   or %NULL with @error set
+ */
+GHashTable *
+cd_sync_cache_dup_pending_targets (CdSyncCache  *self,
+                                   GError      **error)
+{
+  g_autoptr(GHashTable) targets = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+
+  g_return_val_if_fail (CD_IS_SYNC_CACHE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  g_rec_mutex_lock (&self->lock);
+  entries = cd_store_outbox_list_waiting (self->store, 0, 0, error);
+  g_rec_mutex_unlock (&self->lock);
+  if (entries == NULL)
+    return NULL;
+
+  targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      CdOutboxEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(CdMutation) m = parse_mutation (entry->mutation, &local_error);
+
+      /* The cache wrote the entry itself; one it cannot read targets
+       * nothing the UI could mark. */
+      if (m == NULL)
+        {
+          g_debug ("Outbox entry %s unreadable: %s", entry->id, local_error->message);
+          continue;
+        }
+      g_hash_table_add (targets, g_strdup (m->target));
+    }
+
+  return g_steal_pointer (&targets);
 }
 
 /**
@@ -751,6 +868,53 @@ cd_sync_cache_list_open_tickets (CdSyncCache  *self,
   g_rec_mutex_unlock (&self->lock);
 
   g_ptr_array_sort (list, compare_tickets);
+  return g_steal_pointer (&list);
+}
+
+/* Every record of @type on the model: the stored ones with the overlay
+ * on top, plus those only the overlay has (created offline). For the
+ * views that need more than the open tickets: callbacks, assignment
+ * events, closed tickets for reports. */
+GPtrArray *
+cd_sync_cache_list_all (CdSyncCache  *self,
+                        GType         type,
+                        GError      **error)
+{
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (CD_IS_SYNC_CACHE (self), NULL);
+  g_return_val_if_fail (g_type_is_a (type, CD_TYPE_RECORD), NULL);
+
+  g_rec_mutex_lock (&self->lock);
+  if (!ensure_overlay (self, error) ||
+      (stored = cd_store_list_all (self->store, type, error)) == NULL)
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return NULL;
+    }
+
+  list = g_ptr_array_new_full (stored->len, g_object_unref);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < stored->len; i++)
+    {
+      CdRecord *r = g_ptr_array_index (stored, i);
+      CdRecord *over = overlay_lookup (self, type, r->id);
+
+      g_ptr_array_add (list, over != NULL ? cd_record_copy (over) : g_object_ref (r));
+      if (over != NULL)
+        g_hash_table_add (seen, over->id);
+    }
+
+  g_hash_table_iter_init (&iter, self->overlay);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (value, type) && !g_hash_table_contains (seen, CD_RECORD (value)->id))
+      g_ptr_array_add (list, cd_record_copy (value));
+  g_rec_mutex_unlock (&self->lock);
+
   return g_steal_pointer (&list);
 }
 
@@ -906,9 +1070,18 @@ cd_sync_cache_list_conflicts (CdSyncCache  *self,
     {
       CdStoreConflict *c = g_ptr_array_index (list, i);
 
-      /* The event may have come in with a pull after the conflict. */
-      if (c->changed_by == NULL && g_strcmp0 (c->kind, "ticket") == 0 && c->target != NULL)
-        c->changed_by = last_changed_by (self, c->target);
+      /* The change that beat this one usually arrives with the pull after
+       * the push that was refused: the newest event names its actor. */
+      if (g_strcmp0 (c->kind, "ticket") == 0 && c->target != NULL)
+        {
+          char *newest = last_changed_by (self, c->target);
+
+          if (newest != NULL)
+            {
+              g_free (c->changed_by);
+              c->changed_by = newest;
+            }
+        }
     }
   g_rec_mutex_unlock (&self->lock);
 
@@ -1120,6 +1293,7 @@ fail_unlocked:
 
 GPtrArray *
 _cd_sync_cache_begin_push (CdSyncCache  *self,
+                           gint64        after_seq,
                            guint         max_count,
                            gsize         max_bytes,
                            GError      **error)
@@ -1131,7 +1305,7 @@ _cd_sync_cache_begin_push (CdSyncCache  *self,
   g_return_val_if_fail (CD_IS_SYNC_CACHE (self), NULL);
 
   g_rec_mutex_lock (&self->lock);
-  entries = cd_store_outbox_list_waiting (self->store, 0, max_count, error);
+  entries = cd_store_outbox_list_waiting (self->store, after_seq, max_count, error);
   if (entries == NULL)
     goto out;
 

@@ -58,10 +58,20 @@ gboolean     cd_sync_cache_set_user         (CdSyncCache     *self,
                                              CdUser          *user,
                                              GError         **error);
 CdUser      *cd_sync_cache_dup_user         (CdSyncCache     *self);
+/* The user who last signed in to @server_url on this computer: recorded
+ * by cd_sync_cache_set_user() on a cache in its default place, so that
+ * starting without the server opens that user's cache. NULL when none. */
+char        *cd_sync_cache_dup_last_username (const char     *server_url);
 
 gint64       cd_sync_cache_get_last_rev     (CdSyncCache     *self,
                                              GError         **error);
 gint64       cd_sync_cache_count_pending    (CdSyncCache     *self,
+                                             GError         **error);
+/* The ids of the records that waiting (pending or sent) mutations
+ * target: a set (keys owned, g_str_hash) for the UI to mark rows with
+ * unsent changes. A record created by a waiting mutation is in it too.
+ * NULL with @error set. */
+GHashTable  *cd_sync_cache_dup_pending_targets (CdSyncCache  *self,
                                              GError         **error);
 
 /* The model: server rows with the waiting mutations on top. */
@@ -76,6 +86,11 @@ GPtrArray   *cd_sync_cache_list_open_tickets (CdSyncCache    *self,
                                              GError         **error);
 GPtrArray   *cd_sync_cache_list_crews       (CdSyncCache     *self,
                                              gint             utility,
+                                             GError         **error);
+/* Every record of @type (callbacks, assignment events, all tickets) on
+ * the model, in no particular order. */
+GPtrArray   *cd_sync_cache_list_all         (CdSyncCache     *self,
+                                             GType            type,
                                              GError         **error);
 /* The server row alone, without the waiting mutations. */
 gpointer     cd_sync_cache_load_server      (CdSyncCache     *self,
