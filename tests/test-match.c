@@ -306,8 +306,24 @@ typedef struct {
   guint               *taken;          /* per crew, new tickets so far */
   gint                *choice;
   guint                best_count;
+  guint                best_urgency;
   double               best_cost;
 } BruteBatch;
+
+/* The sum of the urgency levels of the assigned tickets: between two
+ * assignments of as many tickets, the batch takes the more urgent ones. */
+static guint
+batch_urgency (const CdMatchTicket *tickets,
+               guint                n_tickets,
+               const gint          *choice)
+{
+  guint sum = 0;
+
+  for (guint t = 0; t < n_tickets; t++)
+    if (choice[t] >= 0)
+      sum += tickets[t].urgency;
+  return sum;
+}
 
 /* Cost of one assignment: each pair's cost without the load term, plus,
  * per crew, the load terms of the slots it fills (load, load + 1, ...). */
@@ -351,11 +367,14 @@ brute_batch_visit (BruteBatch *b,
       guint count;
       double cost = batch_cost (b->p, b->tickets, b->n_tickets, b->crews,
                                 b->n_crews, b->choice, &count);
+      guint urgency = batch_urgency (b->tickets, b->n_tickets, b->choice);
 
       if (count > b->best_count ||
-          (count == b->best_count && cost < b->best_cost - 1e-12))
+          (count == b->best_count && urgency > b->best_urgency) ||
+          (count == b->best_count && urgency == b->best_urgency && cost < b->best_cost - 1e-12))
         {
           b->best_count = count;
+          b->best_urgency = urgency;
           b->best_cost = cost;
         }
       return;
@@ -402,7 +421,7 @@ test_match_batch_brute_force (void)
       g_autofree gint *choice = g_new (gint, n_tickets);
       g_autofree guint *taken = g_new0 (guint, n_crews);
       g_autoptr(GError) error = NULL;
-      BruteBatch b = { &p, tickets, n_tickets, crews, n_crews, taken, choice, 0, 0 };
+      BruteBatch b = { &p, tickets, n_tickets, crews, n_crews, taken, choice, 0, 0, 0 };
       guint count;
       double total, cost;
 
@@ -430,6 +449,7 @@ test_match_batch_brute_force (void)
       brute_batch_visit (&b, 0);
       cost = batch_cost (&p, tickets, n_tickets, crews, n_crews, out, &count);
       g_assert_cmpuint (count, ==, b.best_count);
+      g_assert_cmpuint (batch_urgency (tickets, n_tickets, out), ==, b.best_urgency);
       g_assert_cmpfloat_with_epsilon (cost, b.best_cost, 1e-9);
       g_assert_cmpfloat_with_epsilon (total, cost, 1e-9);
     }
@@ -547,7 +567,7 @@ test_match_batch_pinned (void)
   g_assert_cmpint (out[2], ==, -1);
   g_assert_cmpint (out[3], ==, 0);
   cd_match_score (&p, &tickets[3], &crew, 0, &s);
-  g_assert_cmpfloat (total, ==, s.total);
+  g_assert_cmpfloat_with_epsilon (total, s.total, 1e-6);
 
   crew.load = 3;
   g_assert_true (cd_match_batch (&p, tickets, 4, &crew, 1, out, &total, NULL));
@@ -558,6 +578,39 @@ test_match_batch_pinned (void)
   g_assert_true (cd_match_batch (&p, tickets, 4, NULL, 0, out, &total, NULL));
   for (guint t = 0; t < 4; t++)
     g_assert_cmpint (out[t], ==, -1);
+}
+
+/* One free slot, two tickets: the emergency gets it even though the
+ * normal ticket is next door and the emergency across town. */
+static void
+test_match_batch_urgency_first (void)
+{
+  CdMatchParams p;
+  CdMatchCrew crew = { CITY_LAT, CITY_LON, CD_UTILITY_HEAT, 0, TRUE, 1, 0, 0, 0 };
+  CdMatchTicket tickets[3] = {
+    { CITY_LAT + 0.001, CITY_LON, CD_UTILITY_HEAT, 0, CD_URGENCY_NORMAL, -1, FALSE, -1 },
+    { CITY_LAT + 0.08, CITY_LON, CD_UTILITY_HEAT, 0, CD_URGENCY_EMERGENCY, -1, FALSE, -1 },
+    { CITY_LAT + 0.002, CITY_LON, CD_UTILITY_HEAT, 0, CD_URGENCY_URGENT, -1, FALSE, -1 },
+  };
+  gint out[3];
+  double total;
+  CdMatchScore s;
+
+  cd_match_params_init_default (&p);
+  g_assert_true (cd_match_batch (&p, tickets, 3, &crew, 1, out, &total, NULL));
+  g_assert_cmpint (out[0], ==, -1);
+  g_assert_cmpint (out[1], ==, 0);
+  g_assert_cmpint (out[2], ==, -1);
+  /* The reported total is the pair's own cost, without the priority. */
+  cd_match_score (&p, &tickets[1], &crew, 0, &s);
+  g_assert_cmpfloat_with_epsilon (total, s.total, 1e-6);
+
+  /* Two slots: the urgent ticket before the normal one. */
+  crew.capacity = 2;
+  g_assert_true (cd_match_batch (&p, tickets, 3, &crew, 1, out, &total, NULL));
+  g_assert_cmpint (out[0], ==, -1);
+  g_assert_cmpint (out[1], ==, 0);
+  g_assert_cmpint (out[2], ==, 0);
 }
 
 /* One ticket: the batch takes the ranking's first crew at its price. */
@@ -588,7 +641,7 @@ test_match_batch_agrees_with_rank (void)
       if (best->verdict == CD_MATCH_OK)
         {
           g_assert_cmpint (out, ==, (gint) best->crew);
-          g_assert_cmpfloat (total, ==, best->total);
+          g_assert_cmpfloat_with_epsilon (total, best->total, 1e-6);
         }
       else
         {
@@ -636,14 +689,15 @@ test_match_problem (void)
   g_assert_cmpuint (problem->col_crew[2], ==, 2);
   g_assert_cmpuint (problem->col_slot[2], ==, 0);
 
-  g_assert_cmpfloat (problem->cost[0], ==, s0.total);
-  g_assert_cmpfloat_with_epsilon (problem->cost[1], s0.total + p.w_load, 1e-9);
+  /* Normal tickets cost two priority steps more, urgent ones one. */
+  g_assert_cmpfloat_with_epsilon (problem->cost[0], s0.total + 2 * CD_MATCH_PRIORITY_STEP, 1e-6);
+  g_assert_cmpfloat_with_epsilon (problem->cost[1], s0.total + p.w_load + 2 * CD_MATCH_PRIORITY_STEP, 1e-6);
   g_assert_cmpfloat (problem->cost[2], ==, INFINITY);
   g_assert_cmpfloat (problem->cost[3], ==, INFINITY);
   g_assert_cmpfloat (problem->cost[4], ==, INFINITY);
-  g_assert_cmpfloat (problem->cost[5], ==, s3.total);
-  g_assert_cmpfloat (problem->cost[6], ==, s4.total);
-  g_assert_cmpfloat_with_epsilon (problem->cost[7], s4.total + p.w_load, 1e-9);
+  g_assert_cmpfloat_with_epsilon (problem->cost[5], s3.total + CD_MATCH_PRIORITY_STEP, 1e-6);
+  g_assert_cmpfloat_with_epsilon (problem->cost[6], s4.total + 2 * CD_MATCH_PRIORITY_STEP, 1e-6);
+  g_assert_cmpfloat_with_epsilon (problem->cost[7], s4.total + p.w_load + 2 * CD_MATCH_PRIORITY_STEP, 1e-6);
   g_assert_cmpfloat (problem->cost[8], ==, INFINITY);
 }
 
@@ -681,6 +735,7 @@ main (int   argc,
   g_test_add_func ("/match/batch-brute-force", test_match_batch_brute_force);
   g_test_add_func ("/match/batch-constraints", test_match_batch_constraints);
   g_test_add_func ("/match/batch-pinned", test_match_batch_pinned);
+  g_test_add_func ("/match/batch-urgency-first", test_match_batch_urgency_first);
   g_test_add_func ("/match/batch-agrees-with-rank", test_match_batch_agrees_with_rank);
   g_test_add_func ("/match/determinism", test_match_determinism);
 

@@ -35,7 +35,11 @@ typedef struct {
   Unit   unit;
   double detour;
   double weight;               /* urgency weight */
+  double priority;             /* added to every pair: see PRIORITY_STEP */
 } TicketPrep;
+
+/* See CD_MATCH_PRIORITY_STEP. */
+#define PRIORITY_STEP CD_MATCH_PRIORITY_STEP
 
 static gboolean
 position_known (double lat,
@@ -177,6 +181,14 @@ check_with_load (const CdMatchTicket *ticket,
   return CD_MATCH_OK;
 }
 
+static double
+ticket_priority (CdUrgency urgency)
+{
+  if ((guint) urgency >= CD_N_URGENCIES)
+    return 0.0;
+  return (double) (CD_URGENCY_EMERGENCY - urgency) * PRIORITY_STEP;
+}
+
 static void
 ticket_prep (const CdMatchParams *params,
              const CdMatchTicket *ticket,
@@ -185,6 +197,7 @@ ticket_prep (const CdMatchParams *params,
   unit_from_degrees (ticket->lat, ticket->lon, &prep->unit);
   prep->detour = area_detour (params, ticket->area);
   prep->weight = urgency_weight (params, ticket->urgency);
+  prep->priority = ticket_priority (ticket->urgency);
 }
 
 /* A ticket's costs in the @n_slots free slots of a crew, @stride apart.
@@ -211,11 +224,11 @@ pair_fill (const CdMatchParams *params,
 
   score_parts (params, ticket, &tprep->unit, tprep->detour, tprep->weight,
                crew, cprep, crew->load, &score);
-  out[0] = score.total;
+  out[0] = score.total + tprep->priority;
   for (guint k = 1; k < n_slots; k++)
     {
       score.cost_load = params->w_load * (crew->load + k);
-      out[k * stride] = score_total (&score);
+      out[k * stride] = score_total (&score) + tprep->priority;
     }
 }
 
@@ -562,6 +575,25 @@ cd_match_problem_new (const CdMatchParams *params,
   return problem_new (params, tickets, n_tickets, crews, n_crews, FALSE, &transposed);
 }
 
+/* The PRIORITY_STEP terms the solver's total holds for the tickets it
+ * assigned. */
+static double
+priority_of_assigned (const CdMatchProblem *problem,
+                      const CdMatchTicket  *tickets,
+                      const gint           *out_crew)
+{
+  double sum = 0;
+
+  for (guint i = 0; i < problem->n_rows; i++)
+    {
+      guint t = problem->row_ticket[i];
+
+      if (out_crew[t] >= 0)
+        sum += ticket_priority (tickets[t].urgency);
+    }
+  return sum;
+}
+
 gboolean
 cd_match_batch (const CdMatchParams  *params,
                 const CdMatchTicket  *tickets,
@@ -600,6 +632,8 @@ cd_match_batch (const CdMatchParams  *params,
           if (assignment[i] >= 0)
             out_crew[problem->row_ticket[i]] = problem->col_crew[assignment[i]];
         }
+      if (total_cost != NULL)
+        *total_cost -= priority_of_assigned (problem, tickets, out_crew);
     }
   else
     {
@@ -612,6 +646,8 @@ cd_match_batch (const CdMatchParams  *params,
           if (assignment[j] >= 0)
             out_crew[problem->row_ticket[assignment[j]]] = problem->col_crew[j];
         }
+      if (total_cost != NULL)
+        *total_cost -= priority_of_assigned (problem, tickets, out_crew);
     }
 
   return TRUE;

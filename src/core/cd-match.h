@@ -97,6 +97,15 @@ typedef struct {
  * left out: tickets no free slot can take, and slots beyond the number of
  * tickets that fit their crew (so off-shift crews have none).
  */
+/* When free slots are short, which tickets go without? Costs alone would
+ * leave out the ticket whose travel is dearest, an emergency as easily as
+ * a meter reading. So in the batch problem every pair of a ticket costs
+ * this much more per urgency level below emergency: a constant per
+ * ticket, it never changes which crew a ticket gets, only which tickets
+ * get one, and no travel or load cost comes near it. cd_match_batch()'s
+ * total leaves it out. */
+#define CD_MATCH_PRIORITY_STEP 1.0e6
+
 typedef struct {
   guint   n_rows;
   guint   n_cols;
