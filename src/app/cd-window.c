@@ -8,6 +8,7 @@
 #include "cd-intake-dialog.h"
 #include "cd-window.h"
 #include "board/cd-board.h"
+#include "callbacks/cd-callbacks-view.h"
 #include "map/cd-map-view.h"
 #include "tiles/cd-region-download-dialog.h"
 #include "tiles/cd-tiles.h"
@@ -67,8 +68,7 @@ create_view (CdWindow   *self,
     return placeholder_page ("alarm-symbolic", _("Time Limits"),
                              _("Running time limits and escalations for shift supervisors are not part of this version yet."));
   if (g_str_equal (name, "callbacks"))
-    return placeholder_page ("call-start-symbolic", _("Callbacks"),
-                             _("The callback queue and the second-handling review are not part of this version yet."));
+    return cd_callbacks_view_new (self->context);
   return placeholder_page ("x-office-presentation-symbolic", _("Reports"),
                            _("Reports are not part of this version yet."));
 }
