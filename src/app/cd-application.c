@@ -29,6 +29,66 @@ static void show_login (CdApplication *self,
                         gboolean       session_ended,
                         const char    *message);
 
+/* bench-startup ------------------------------------------------------------------ */
+
+/* With CREWDESK_BENCH_STARTUP set, the app prints when its window first
+ * drew a frame and when the model was first read (wall-clock µs, to set
+ * against the launch time of bench/bench-startup), then quits. */
+typedef struct {
+  CdApplication *app;
+  gboolean       painted;
+  gboolean       loaded;
+} BenchStartup;
+
+static void
+bench_startup_check (BenchStartup *bench)
+{
+  if (bench->painted && bench->loaded)
+    g_application_quit (G_APPLICATION (bench->app));
+}
+
+static void
+bench_after_paint_cb (GdkFrameClock *clock,
+                      BenchStartup  *bench)
+{
+  if (bench->painted)
+    return;
+  bench->painted = TRUE;
+  g_print ("first-frame-us: %" G_GINT64_FORMAT "\n", g_get_real_time ());
+  bench_startup_check (bench);
+}
+
+static void
+bench_window_mapped_cb (GtkWidget    *window,
+                        BenchStartup *bench)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (bench_after_paint_cb), bench);
+}
+
+static void
+bench_reloaded_cb (CdContext    *context,
+                   BenchStartup *bench)
+{
+  if (bench->loaded)
+    return;
+  bench->loaded = TRUE;
+  g_print ("model-loaded-us: %" G_GINT64_FORMAT "\n", g_get_real_time ());
+  g_print ("model-tickets: %u\n", g_list_model_get_n_items (cd_context_get_tickets (context)));
+  bench_startup_check (bench);
+}
+
+static void
+bench_startup_watch (CdApplication *self)
+{
+  BenchStartup *bench = g_new0 (BenchStartup, 1);
+
+  bench->app = self;
+  g_object_set_data_full (G_OBJECT (self), "bench-startup", bench, g_free);
+  g_signal_connect (self->window, "map", G_CALLBACK (bench_window_mapped_cb), bench);
+  g_signal_connect (self->context, "reloaded", G_CALLBACK (bench_reloaded_cb), bench);
+}
+
 /* The session ------------------------------------------------------------------ */
 
 static void
@@ -96,12 +156,14 @@ open_session (CdApplication  *self,
 
   self->window = cd_window_new (GTK_APPLICATION (self), self->context);
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+  if (g_getenv ("CREWDESK_BENCH_STARTUP") != NULL)
+    bench_startup_watch (self);
   gtk_window_present (GTK_WINDOW (self->window));
 
   /* The first frame does not wait for a large cache. */
   cd_context_reload_async (self->context);
   cd_sync_engine_start (engine);
-  if (token == NULL)
+  if (token == NULL && g_getenv ("CREWDESK_BENCH_STARTUP") == NULL)
     show_login (self, TRUE, NULL);
   return TRUE;
 }

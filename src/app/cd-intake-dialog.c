@@ -245,7 +245,15 @@ pick_location_action (GtkWidget  *widget,
 
   stack = gtk_widget_get_ancestor (self->map_view, ADW_TYPE_VIEW_STACK);
   if (stack != NULL)
-    adw_view_stack_set_visible_child (ADW_VIEW_STACK (stack), self->map_view);
+    {
+      /* The stack's page is the view or a container of it. */
+      GtkWidget *page = self->map_view;
+
+      while (page != NULL && gtk_widget_get_parent (page) != stack)
+        page = gtk_widget_get_parent (page);
+      if (page != NULL)
+        adw_view_stack_set_visible_child (ADW_VIEW_STACK (stack), page);
+    }
 
   g_cancellable_cancel (self->pick_cancellable);
   g_clear_object (&self->pick_cancellable);

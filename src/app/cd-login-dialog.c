@@ -23,6 +23,7 @@ struct _CdLoginDialog
   GtkRevealer   *error_revealer;
   GtkLabel      *error_label;
   GtkStack      *button_stack;
+  GtkSpinner    *spinner;
 };
 
 G_DEFINE_FINAL_TYPE (CdLoginDialog, cd_login_dialog, ADW_TYPE_WINDOW)
@@ -92,6 +93,9 @@ set_busy (CdLoginDialog *self,
 {
   self->busy = busy;
   gtk_stack_set_visible_child_name (self->button_stack, busy ? "spinner" : "button");
+  /* Spinning only while shown: a hidden spinner still wakes the frame
+   * clock. */
+  gtk_spinner_set_spinning (self->spinner, busy);
   /* The rows stay sensitive: taking the focused entry's sensitivity away
    * under it loses its focus-out (GTK 4.8 warns). A second sign-in while
    * busy is ignored instead. */
@@ -183,6 +187,7 @@ cd_login_dialog_class_init (CdLoginDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CdLoginDialog, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, CdLoginDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, CdLoginDialog, button_stack);
+  gtk_widget_class_bind_template_child (widget_class, CdLoginDialog, spinner);
   gtk_widget_class_bind_template_callback (widget_class, password_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "login.sign-in", NULL, sign_in_action);

@@ -20,6 +20,7 @@ struct _CdWindow
   CdContext      *context;
   GSettings      *settings;
   guint           n_conflicts;
+  guint           build_views_source;
 
   /* Template widgets */
   AdwToastOverlay *toast_overlay;
@@ -77,7 +78,8 @@ create_view (CdWindow   *self,
 static void
 update_map_source (CdWindow *self)
 {
-  GtkWidget *map = cd_window_get_view (self, "map");
+  GtkWidget *bin = adw_view_stack_get_child_by_name (self->stack, "map");
+  GtkWidget *map = bin != NULL ? adw_bin_get_child (ADW_BIN (bin)) : NULL;
   g_autoptr(ShumateMapSource) source = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -105,6 +107,47 @@ tile_setting_changed_cb (GSettings  *settings,
     update_map_source (self);
 }
 
+static GtkWidget *
+ensure_view (CdWindow   *self,
+             const char *name)
+{
+  GtkWidget *bin = adw_view_stack_get_child_by_name (self->stack, name);
+  GtkWidget *view;
+
+  if (bin == NULL)
+    return NULL;
+  view = adw_bin_get_child (ADW_BIN (bin));
+  if (view == NULL)
+    {
+      view = create_view (self, name);
+      adw_bin_set_child (ADW_BIN (bin), view);
+      if (g_str_equal (name, "map"))
+        update_map_source (self);
+    }
+  return view;
+}
+
+/* Builds the views not shown yet, one per idle, after the first frame. */
+static gboolean
+build_next_view_cb (gpointer user_data)
+{
+  CdWindow *self = user_data;
+  static const char *names[] = { "map", "board", "sla", "callbacks", "reports" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GtkWidget *bin = adw_view_stack_get_child_by_name (self->stack, names[i]);
+
+      if (bin != NULL && adw_bin_get_child (ADW_BIN (bin)) == NULL)
+        {
+          ensure_view (self, names[i]);
+          return G_SOURCE_CONTINUE;
+        }
+    }
+  self->build_views_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 add_views (CdWindow *self)
 {
@@ -124,7 +167,10 @@ add_views (CdWindow *self)
     {
       AdwViewStackPage *page;
 
-      page = adw_view_stack_add_titled (self->stack, create_view (self, views[i].name),
+      /* Each view is built the first time it is shown (or on idle after
+       * the first frame): the window draws without waiting for a board
+       * of two hundred crews. */
+      page = adw_view_stack_add_titled (self->stack, adw_bin_new (),
                                         views[i].name, _(views[i].title));
       adw_view_stack_page_set_icon_name (page, views[i].icon);
       adw_view_stack_page_set_use_underline (page, FALSE);
@@ -349,6 +395,8 @@ visible_child_cb (AdwViewStack *stack,
 {
   const char *name = adw_view_stack_get_visible_child_name (stack);
 
+  if (name != NULL)
+    ensure_view (self, name);
   if (self->settings != NULL && name != NULL)
     g_settings_set_string (self->settings, "view", name);
 }
@@ -366,14 +414,15 @@ cd_window_constructed (GObject *object)
   engine = cd_context_get_engine (self->context);
 
   add_views (self);
-  update_map_source (self);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (tile_setting_changed_cb), self, 0);
 
   view = g_settings_get_string (self->settings, "view");
   if (adw_view_stack_get_child_by_name (self->stack, view) != NULL)
     adw_view_stack_set_visible_child_name (self->stack, view);
+  ensure_view (self, adw_view_stack_get_visible_child_name (self->stack));
   g_signal_connect_object (self->stack, "notify::visible-child",
                            G_CALLBACK (visible_child_cb), self, 0);
+  self->build_views_source = g_idle_add_full (G_PRIORITY_LOW, build_next_view_cb, self, NULL);
 
   g_signal_connect_object (engine, "notify::status", G_CALLBACK (engine_notify_cb), self, 0);
   g_signal_connect_object (engine, "notify::pending", G_CALLBACK (engine_notify_cb), self, 0);
@@ -391,6 +440,7 @@ cd_window_dispose (GObject *object)
 {
   CdWindow *self = CD_WINDOW (object);
 
+  g_clear_handle_id (&self->build_views_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CD_TYPE_WINDOW);
   g_clear_object (&self->context);
   g_clear_object (&self->settings);
@@ -522,7 +572,7 @@ cd_window_get_view (CdWindow   *self,
                     const char *name)
 {
   g_return_val_if_fail (CD_IS_WINDOW (self), NULL);
-  return adw_view_stack_get_child_by_name (self->stack, name);
+  return ensure_view (self, name);
 }
 
 void
