@@ -9,6 +9,7 @@
 #include "cd-window.h"
 #include "board/cd-board.h"
 #include "callbacks/cd-callbacks-view.h"
+#include "reports/cd-reports-view.h"
 #include "map/cd-map-view.h"
 #include "tiles/cd-region-download-dialog.h"
 #include "tiles/cd-tiles.h"
@@ -70,8 +71,7 @@ create_view (CdWindow   *self,
                              _("Running time limits and escalations for shift supervisors are not part of this version yet."));
   if (g_str_equal (name, "callbacks"))
     return cd_callbacks_view_new (self->context);
-  return placeholder_page ("x-office-presentation-symbolic", _("Reports"),
-                           _("Reports are not part of this version yet."));
+  return cd_reports_view_new (self->context);
 }
 
 /* The map's tiles as the settings say; built again when they change. */
