@@ -371,6 +371,20 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* From a notification: the window, at a view. */
+static void
+show_view_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  CdApplication *self = user_data;
+
+  if (self->window == NULL)
+    return;
+  cd_window_set_view (self->window, g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (self->window));
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
@@ -383,6 +397,7 @@ static const GActionEntry app_actions[] = {
   { "sign-out", sign_out_action },
   { "about", about_action },
   { "preferences", preferences_action },
+  { "show-view", show_view_action, "s" },
   { "quit", quit_action },
 };
 

@@ -10,6 +10,7 @@
 #include "board/cd-board.h"
 #include "callbacks/cd-callbacks-view.h"
 #include "reports/cd-reports-view.h"
+#include "sla/cd-sla-view.h"
 #include "map/cd-map-view.h"
 #include "tiles/cd-region-download-dialog.h"
 #include "tiles/cd-tiles.h"
@@ -45,19 +46,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* A view this version does not have yet says so, and says where it is. */
-static GtkWidget *
-placeholder_page (const char *icon_name,
-                  const char *title,
-                  const char *description)
-{
-  return g_object_new (ADW_TYPE_STATUS_PAGE,
-                       "icon-name", icon_name,
-                       "title", title,
-                       "description", description,
-                       NULL);
-}
-
 static GtkWidget *
 create_view (CdWindow   *self,
              const char *name)
@@ -67,8 +55,7 @@ create_view (CdWindow   *self,
   if (g_str_equal (name, "board"))
     return cd_board_new (self->context);
   if (g_str_equal (name, "sla"))
-    return placeholder_page ("alarm-symbolic", _("Time Limits"),
-                             _("Running time limits and escalations for shift supervisors are not part of this version yet."));
+    return cd_sla_view_new (self->context);
   if (g_str_equal (name, "callbacks"))
     return cd_callbacks_view_new (self->context);
   return cd_reports_view_new (self->context);
