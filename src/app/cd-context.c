@@ -395,12 +395,8 @@ cd_context_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick_source, g_source_remove);
-  if (self->tickets != NULL)
-    g_list_store_remove_all (self->tickets);
-  if (self->crews != NULL)
-    g_list_store_remove_all (self->crews);
-  g_hash_table_remove_all (self->ticket_by_id);
-  g_hash_table_remove_all (self->crew_by_id);
+  /* The stores keep their items until finalize: emptying them here would
+   * send items-changed to views that are being torn down themselves. */
   g_clear_object (&self->engine);
   g_clear_object (&self->cache);
   g_clear_object (&self->policies);
@@ -637,7 +633,15 @@ list_all_thread (GTask        *task,
   CdContext *self = source_object;
   GType type = (GType) GPOINTER_TO_SIZE (task_data);
   GError *error = NULL;
-  GPtrArray *records = cd_sync_cache_list_all (self->cache, type, &error);
+  GPtrArray *records = NULL;
+
+  /* The context may be disposed while the read waits for a thread. */
+  if (self->cache == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The session has ended.");
+      return;
+    }
+  records = cd_sync_cache_list_all (self->cache, type, &error);
 
   if (records == NULL)
     g_task_return_error (task, error);

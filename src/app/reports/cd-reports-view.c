@@ -626,6 +626,7 @@ list_all_cb (GObject      *source,
   LoadPart *part = user_data;
   Load *load = part->load;
   g_autoptr(GError) error = NULL;
+  g_autoptr(CdReportsView) keep = NULL;
   CdReportsView *self = load->self;
 
   load->lists[part->index] = cd_context_list_all_finish (CD_CONTEXT (source), res, &error);
@@ -636,7 +637,10 @@ list_all_cb (GObject      *source,
   if (--load->pending > 0)
     return;
 
-  if (g_cancellable_is_cancelled (load->cancellable))
+  /* Cancelled, or the view was disposed (its context is gone) while the
+   * records were read. */
+  if (g_cancellable_is_cancelled (load->cancellable) || self->context == NULL ||
+      (load->error == NULL && (load->lists[0] == NULL || load->lists[1] == NULL || load->lists[2] == NULL)))
     {
       load_free (load);
       return;
@@ -661,9 +665,13 @@ list_all_cb (GObject      *source,
   self->tickets = g_steal_pointer (&load->lists[0]);
   self->callbacks = g_steal_pointer (&load->lists[1]);
   self->events = g_steal_pointer (&load->lists[2]);
+  /* The load held the view; with the window gone, that was the last
+   * reference. */
+  keep = g_object_ref (self);
   load_free (load);
 
-  start_compute (self);
+  if (self->context != NULL)
+    start_compute (self);
 }
 
 static void
@@ -1124,6 +1132,8 @@ reloaded_cb (CdReportsView *self)
 static void
 crews_changed_cb (CdReportsView *self)
 {
+  if (self->context == NULL)
+    return;
   rebuild_crews (self, self->filter.utility);
   /* A crew that left takes the chosen crew with it. */
   controls_changed (self);
