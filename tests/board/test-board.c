@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cd-test-ui.h"
 #include "cd-board-chooser.h"
 #include "cd-board-private.h"
 #include "cd-board-proposal.h"
@@ -34,76 +35,6 @@ typedef struct {
 } Fixture;
 
 /* Main loop ------------------------------------------------------------------ */
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until @widget is drawn once more (the test's timeout bounds it). */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean painted = FALSE;
-  GdkFrameClock *clock;
-  gulong id;
-
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, id);
-}
-
-static void
-drain (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Renders @widget into BUILDDIR/NAME.png; returns the share of pixels that
- * differ from the first, so that a blank picture fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  int width, height;
-  guint differ = 0;
-
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
-}
 
 /* The cache ------------------------------------------------------------------- */
 
@@ -275,7 +206,7 @@ fixture_set_up (Fixture       *f,
   adw_toast_overlay_set_child (f->overlay, GTK_WIDGET (f->board));
   gtk_window_set_child (f->window, GTK_WIDGET (f->overlay));
   gtk_window_present (f->window);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 }
 
 static void
@@ -298,7 +229,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gtk_window_destroy (f->window);
-  drain ();
+  cd_test_ui_drain ();
   g_signal_handlers_disconnect_by_data (f->context, f);
   g_clear_object (&f->context);
   g_clear_object (&f->engine);
@@ -366,7 +297,7 @@ drop_on (Fixture  *f,
   g_value_init (&value, CD_TYPE_TICKET);
   g_value_set_object (&value, t);
   g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &handled);
-  drain ();
+  cd_test_ui_drain ();
   return handled;
 }
 
@@ -534,7 +465,7 @@ test_columns (Fixture       *f,
   }
 
   /* A bound card counts down with the context's clock. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     CdBoardCard *card = find_card (GTK_WIDGET (f->board), ticket (f, T_WELD));
     GtkLabel *sla;
@@ -591,7 +522,7 @@ test_drop_assign_and_undo (Fixture       *f,
   g_assert_cmpstr (t->crew_id, ==, proposed);
   g_assert_false (t->pinned);
   /* The card in its new column carries the "waiting to sync" mark. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     CdBoardCard *card = find_card (GTK_WIDGET (column (f, target)), t);
 
@@ -611,7 +542,7 @@ test_drop_assign_and_undo (Fixture       *f,
 
   /* Undo from the toast: back, and the reverse is queued on condition. */
   g_signal_emit_by_name (toast, "button-clicked");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
   g_assert_true (in_column (f, -1, T_PLAIN));
   g_assert_false (in_column (f, target, T_PLAIN));
@@ -623,10 +554,10 @@ test_drop_assign_and_undo (Fixture       *f,
 
   /* Once only. */
   g_signal_emit_by_name (toast, "button-clicked");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
   gtk_widget_activate_action (GTK_WIDGET (f->board), "board.undo", NULL);
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
 }
 
@@ -647,9 +578,9 @@ test_drop_override (Fixture       *f,
   g_assert_cmpint (pending (f), ==, 0);
   g_assert_true (in_column (f, -1, T_PLAIN2));
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "assign"));
-  save_screenshot (GTK_WIDGET (dialog), "board-reason-dialog");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "board-reason-dialog");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_null (_cd_board_get_reason_dialog (f->board));
   g_assert_cmpint (pending (f), ==, 0);
 
@@ -662,7 +593,7 @@ test_drop_override (Fixture       *f,
   cd_board_reason_dialog_set_reason (dialog, CD_BOARD_REASON_CUSTOMER_REQUEST, "asked for the crew she knows");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "assign"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "assign");
-  drain ();
+  cd_test_ui_drain ();
 
   g_assert_cmpint (pending (f), ==, 1);
   g_assert_true (in_column (f, other, T_PLAIN2));
@@ -704,7 +635,7 @@ test_drop_refused (Fixture       *f,
   g_assert_cmpint (cd_board_column_get_drop_state (power), ==, CD_BOARD_COLUMN_DROP_REFUSE);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (power), "drop-refuse"));
   assert_contains (cd_board_column_get_drop_message (power), "needs a heating crew");
-  save_screenshot (GTK_WIDGET (f->window), "board-drop-refused");
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "board-drop-refused");
   g_signal_emit_by_name (cd_board_column_get_drop_target (power), "leave");
   g_assert_cmpint (cd_board_column_get_drop_state (power), ==, CD_BOARD_COLUMN_DROP_NONE);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (power), "drop-refuse"));
@@ -729,12 +660,12 @@ test_assign_to_action (Fixture       *f,
 
   /* Nothing selected: nothing to assign. */
   gtk_widget_activate_action (GTK_WIDGET (f->board), "board.assign-to", NULL);
-  drain ();
+  cd_test_ui_drain ();
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (chooser)));
 
   select_in (f, -1, T_PLAIN3, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.assign-to", NULL));
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (chooser)));
 
   /* Every crew, the proposal first, the power crew refused. */
@@ -757,17 +688,17 @@ test_assign_to_action (Fixture       *f,
         }
     }
   g_assert_true (saw_power);
-  save_screenshot (GTK_WIDGET (chooser), "board-assign-to");
+  cd_test_ui_save_screenshot (GTK_WIDGET (chooser), "board-assign-to");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.assign-to-crew", "s", proposed));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 1);
   g_assert_true (in_column (f, crew_index (f, proposed), T_PLAIN3));
 
   /* Unassign from the keyboard's action. */
   select_in (f, crew_index (f, proposed), T_PLAIN3, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.unassign", NULL));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
   g_assert_true (in_column (f, -1, T_PLAIN3));
   assert_contains (adw_toast_get_title (undo_toast_since (f, 0)), "Ticket HT-0003 unassigned");
@@ -783,7 +714,7 @@ answer_reason (Fixture *f)
     return;
   cd_board_reason_dialog_set_reason (dialog, CD_BOARD_REASON_WORKLOAD, NULL);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "assign");
-  drain ();
+  cd_test_ui_drain ();
 }
 
 static void
@@ -812,7 +743,7 @@ test_multi_select (Fixture       *f,
 
   /* One undo for the group, from the keyboard's action. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.undo", NULL));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 4);
   g_assert_true (in_column (f, -1, T_PLAIN));
   g_assert_true (in_column (f, -1, T_PLAIN2));
@@ -821,7 +752,7 @@ test_multi_select (Fixture       *f,
   /* One drag of the selection: prepared on one selected card, dropped. */
   select_in (f, -1, T_PLAIN, TRUE);
   select_in (f, -1, T_EMERGENCY, FALSE);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     CdBoardCard *card = find_card (GTK_WIDGET (cd_board_column_get_list_view (column (f, -1))), ticket (f, T_EMERGENCY));
     g_autoptr(GdkContentProvider) provider = NULL;
@@ -864,12 +795,12 @@ test_conflict (Fixture       *f,
                                     cd_board_assign_args (f->crew[other], "other: phone call", TRUE, FALSE, NULL),
                                     NULL, &error));
   g_assert_no_error (error);
-  drain ();
+  cd_test_ui_drain ();
   g_assert_true (in_column (f, other, T_PLAIN));
   g_assert_cmpint (pending (f), ==, 2);
 
   g_signal_emit_by_name (toast, "button-clicked");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
   g_assert_true (in_column (f, other, T_PLAIN));
   g_assert_false (in_column (f, -1, T_PLAIN));
@@ -885,16 +816,16 @@ test_show_proposal (Fixture       *f,
 
   select_in (f, -1, T_EMERGENCY, TRUE);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.show-proposal", NULL));
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (popover)));
   g_assert_nonnull (cd_board_proposal_get_crew (CD_BOARD_PROPOSAL (popover)));
   g_assert_cmpstr (cd_record_get_id (CD_RECORD (cd_board_proposal_get_crew (CD_BOARD_PROPOSAL (popover)))), ==, proposed);
-  save_screenshot (GTK_WIDGET (popover), "board-proposal");
+  cd_test_ui_save_screenshot (GTK_WIDGET (popover), "board-proposal");
 
   /* Its button assigns that ticket there, without asking why. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.assign-ticket", "(ss)",
                                              f->ticket[T_EMERGENCY], proposed));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_null (_cd_board_get_reason_dialog (f->board));
   g_assert_cmpint (pending (f), ==, 1);
   g_assert_true (in_column (f, crew_index (f, proposed), T_EMERGENCY));
@@ -916,7 +847,7 @@ test_auto_assign (Fixture       *f,
   g_assert_nonnull (dialog);
   n = cd_board_plan_dialog_get_n_items (dialog);
   g_assert_cmpuint (n, >=, 2);
-  save_screenshot (GTK_WIDGET (dialog), "board-auto-assign");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "board-auto-assign");
 
   /* Leave the first out. */
   cd_board_plan_dialog_set_chosen (dialog, 0, FALSE);
@@ -931,7 +862,7 @@ test_auto_assign (Fixture       *f,
     cd_board_plan_dialog_set_chosen (dialog, 0, FALSE);
   }
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "apply");
-  drain ();
+  cd_test_ui_drain ();
 
   g_assert_null (_cd_board_get_plan_dialog (f->board));
   g_assert_cmpint (pending (f), ==, (gint64) n - 1);
@@ -950,7 +881,7 @@ test_auto_assign (Fixture       *f,
 
   /* One undo puts them all back. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->board), "board.undo", NULL));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2 * ((gint64) n - 1));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (cd_board_column_get_selection (column (f, -1)))), ==,
                     unassigned_before);
@@ -968,14 +899,14 @@ test_screenshot (Fixture       *f,
   /* A pending, pinned card, a selection, a toast. */
   g_assert_true (cd_context_submit (f->context, CD_MUTATION_OP_TICKET_ASSIGN, f->ticket[T_PLAIN], -1,
                                     cd_board_assign_args (proposed, "crew-nearby", TRUE, TRUE, NULL), NULL, NULL));
-  drain ();
+  cd_test_ui_drain ();
   g_assert_true (t->pinned);
   select_in (f, -1, T_EMERGENCY, TRUE);
-  varied = save_screenshot (GTK_WIDGET (f->window), "board");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "board");
   g_assert_cmpfloat (varied, >, 0.05);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  varied = save_screenshot (GTK_WIDGET (f->window), "board-dark");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "board-dark");
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cd-test-ui.h"
 #include "cd-callbacks-private.h"
 #include "cd-context.h"
 #include "cd-model.h"
@@ -47,46 +48,13 @@ typedef struct {
 
 /* Main loop ------------------------------------------------------------------ */
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until @widget is drawn once more (the test's timeout bounds it). */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean painted = FALSE;
-  GdkFrameClock *clock;
-  gulong id;
-
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, id);
-}
-
-static void
-drain (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 /* Until the view has read the cache (its worker thread). */
 static void
 wait_loaded (Fixture *f)
 {
   while (_cd_callbacks_view_is_loading (f->view))
     g_main_context_iteration (NULL, TRUE);
-  drain ();
+  cd_test_ui_drain ();
 }
 
 static void
@@ -94,44 +62,7 @@ wait_history (Fixture *f)
 {
   while (_cd_callbacks_view_history_loading (f->view))
     g_main_context_iteration (NULL, TRUE);
-  drain ();
-}
-
-/* Renders @widget into BUILDDIR/NAME.png; returns the share of pixels that
- * differ from the first, so that a blank picture fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  int width, height;
-  guint differ = 0;
-
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
+  cd_test_ui_drain ();
 }
 
 /* The cache ------------------------------------------------------------------- */
@@ -404,7 +335,7 @@ fixture_set_up (Fixture       *f,
   gtk_window_set_child (f->window, GTK_WIDGET (f->overlay));
   gtk_window_present (f->window);
   wait_loaded (f);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 }
 
 static void
@@ -431,7 +362,7 @@ fixture_tear_down (Fixture       *f,
   if (dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_destroy (f->window);
-  drain ();
+  cd_test_ui_drain ();
   g_signal_handlers_disconnect_by_data (f->context, f);
   g_clear_object (&f->context);
   g_clear_object (&f->engine);
@@ -532,7 +463,7 @@ select_callback (Fixture            *f,
 
   g_assert_cmpuint (position, !=, G_MAXUINT);
   gtk_single_selection_set_selected (selection, position);
-  drain ();
+  cd_test_ui_drain ();
 }
 
 static gboolean
@@ -630,17 +561,17 @@ test_queue_order (Fixture       *f,
 
   /* Priority first: complaint, key customer, repeat, then the rest by due time. */
   _cd_callbacks_view_set_sort (f->view, CD_CALLBACK_QUEUE_SORT_PRIORITY);
-  drain ();
+  cd_test_ui_drain ();
   by_priority = numbers (queue);
   g_assert_cmpstr (by_priority, ==, "HT-0102 HT-0103 HT-0104 HT-0101 HT-0105");
   _cd_callbacks_view_set_sort (f->view, CD_CALLBACK_QUEUE_SORT_DUE);
-  drain ();
+  cd_test_ui_drain ();
   g_clear_pointer (&by_due, g_free);
   by_due = numbers (queue);
   g_assert_cmpstr (by_due, ==, "HT-0101 HT-0102 HT-0103 HT-0104 HT-0105");
 
   /* A bound row counts down with the context's clock. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     CdCallbacksRow *row = find_row (GTK_WIDGET (f->view), f->callback[T_COMPLAINT]);
     CdCallbacksRow *late = find_row (GTK_WIDGET (f->view), f->callback[T_LATE]);
@@ -833,11 +764,11 @@ test_close (Fixture       *f,
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "close"));
   cd_callbacks_close_dialog_set_conclusion (dialog, "  \n ");
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "close"));
-  save_screenshot (GTK_WIDGET (dialog), "callbacks-close-dialog");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "callbacks-close-dialog");
 
   /* Forced anyway: refused, nothing sent, the manager told why. */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 0);
   assert_contains (adw_toast_get_title (last_toast (f)), "Write the conclusion");
   g_assert_true (contains (review, f->callback[T_SECOND]));
@@ -848,7 +779,7 @@ test_close (Fixture       *f,
   dialog = _cd_callbacks_view_get_close_dialog (f->view);
   cd_callbacks_close_dialog_set_conclusion (dialog, "Not yet");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 0);
 
   /* With a conclusion. */
@@ -889,14 +820,14 @@ test_roles (Fixture       *f,
       assert_contains (gtk_widget_get_tooltip_text (record_button), "Only these roles may record callbacks");
       /* The action refuses too. */
       gtk_widget_activate_action (GTK_WIDGET (f->view), "callbacks.record", NULL);
-      drain ();
+      cd_test_ui_drain ();
       g_assert_cmpint (pending (f), ==, 0);
     }
   else
     g_assert_true (gtk_widget_get_sensitive (record_button));
 
   _cd_callbacks_view_set_page (f->view, "review");
-  drain ();
+  cd_test_ui_drain ();
   if (role == CD_ROLE_MANAGER)
     g_assert_true (gtk_widget_get_sensitive (close_button));
   else
@@ -932,20 +863,20 @@ test_screenshots (Fixture       *f,
   form.solved = 0;
   form.comment = "Still cold in the kitchen";
   _cd_callbacks_view_fill_form (f->view, &form);
-  varied = save_screenshot (GTK_WIDGET (f->window), queue_name);
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), queue_name);
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  varied = save_screenshot (GTK_WIDGET (f->window), queue_dark);
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), queue_dark);
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 
   _cd_callbacks_view_set_page (f->view, "review");
-  drain ();
+  cd_test_ui_drain ();
   wait_history (f);
-  varied = save_screenshot (GTK_WIDGET (f->window), review_name);
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), review_name);
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  varied = save_screenshot (GTK_WIDGET (f->window), review_dark);
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), review_dark);
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 
@@ -960,8 +891,8 @@ test_screenshots (Fixture       *f,
       gtk_window_set_default_size (narrow, 400, 1000);
       gtk_window_set_child (narrow, overlay);
       gtk_window_present (narrow);
-      wait_for_frame (GTK_WIDGET (narrow));
-      save_screenshot (GTK_WIDGET (narrow), "callbacks-queue-narrow");
+      cd_test_ui_wait_for_frame (GTK_WIDGET (narrow));
+      cd_test_ui_save_screenshot (GTK_WIDGET (narrow), "callbacks-queue-narrow");
       /* Folded: the list first; choosing with the arrow keys stays there. */
       g_assert_false (_cd_callbacks_view_is_folded_on_detail (f->view));
       select_callback (f, _cd_callbacks_view_get_queue (f->view), T_KEY);
@@ -969,11 +900,11 @@ test_screenshots (Fixture       *f,
       _cd_callbacks_view_activate (f->view, "queue",
                                    cd_callbacks_find (G_LIST_MODEL (_cd_callbacks_view_get_queue (f->view)),
                                                       f->callback[T_COMPLAINT]));
-      drain ();
+      cd_test_ui_drain ();
       form.comment = NULL;
       _cd_callbacks_view_fill_form (f->view, &form);
       g_assert_true (_cd_callbacks_view_is_folded_on_detail (f->view));
-      save_screenshot (GTK_WIDGET (narrow), "callbacks-queue-narrow-detail");
+      cd_test_ui_save_screenshot (GTK_WIDGET (narrow), "callbacks-queue-narrow-detail");
       gtk_window_set_child (narrow, NULL);
       gtk_window_destroy (narrow);
       gtk_window_set_child (f->window, overlay);
@@ -1009,9 +940,9 @@ test_empty (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (_cd_callbacks_view_get_queue (f->view))), ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (_cd_callbacks_view_get_review (f->view))), ==, 0);
   g_assert_false (gtk_widget_get_sensitive (_cd_callbacks_view_get_record_button (f->view)));
-  save_screenshot (GTK_WIDGET (f->window), "callbacks-empty");
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "callbacks-empty");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  save_screenshot (GTK_WIDGET (f->window), "callbacks-empty-dark");
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "callbacks-empty-dark");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cd-test-ui.h"
 #include "cd-city.h"
 #include "cd-context.h"
 #include "cd-model.h"
@@ -33,150 +34,13 @@ typedef struct {
   CdMapLayer   *layer;
 } Fixture;
 
-/* Main loop helpers ---------------------------------------------------------- */
-
-static gboolean
-wait_until (gboolean (*check) (gpointer data),
-            gpointer   data,
-            guint      timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
 static gboolean
 is_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data);
 }
 
-/* Waits until @widget has been drawn once more. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock;
-  gboolean painted = FALSE;
-  gulong id;
-
-  g_assert_true (wait_until (is_mapped, widget, 30));
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  g_assert_true (wait_until (is_true, &painted, 30));
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* Renders @widget as on screen into BUILDDIR/NAME.png; returns the share
- * of pixels that differ from the first, so a blank picture fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  GskRenderer *renderer;
-  int width, height;
-  guint differ = 0;
-
-  /* Tiles arrive from worker threads: give them a moment (this only
-   * makes the picture nicer; nothing is asserted on time). */
-  {
-    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
-
-    while (g_get_monotonic_time () < until)
-      {
-        g_main_context_iteration (NULL, FALSE);
-        g_usleep (5000);
-      }
-  }
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
-}
-
 /* Widget tree helpers --------------------------------------------------------- */
-
-static gboolean
-find_label (GtkWidget  *widget,
-            const char *needle)
-{
-  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL &&
-      gtk_widget_is_drawable (widget))
-    return TRUE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (find_label (child, needle))
-      return TRUE;
-  return FALSE;
-}
-
-typedef struct {
-  GtkWidget  *widget;
-  const char *needle;
-} LabelSearch;
-
-static gboolean
-label_shown (gpointer data)
-{
-  LabelSearch *search = data;
-
-  return find_label (search->widget, search->needle);
-}
-
-/* The side panel slides in: wait until @needle shows under @widget. */
-static gboolean
-wait_for_label (GtkWidget  *widget,
-                const char *needle)
-{
-  LabelSearch search = { widget, needle };
-
-  return wait_until (label_shown, &search, 30);
-}
 
 static GtkWidget *
 find_widget (GtkWidget  *widget,
@@ -453,8 +317,8 @@ fixture_set_up (Fixture       *f,
   gtk_window_set_child (f->window, GTK_WIDGET (f->view));
   gtk_window_present (f->window);
 
-  g_assert_true (wait_until (view_fitted, f, 30));
-  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_true (cd_test_ui_wait_until (view_fitted, f, 30));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 }
 
 static void
@@ -539,7 +403,7 @@ test_first_frame (Fixture       *f,
     }
   g_assert_cmpuint (compared, >, 0);
 
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-overview"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-overview"), >, 0.02);
 }
 
 static void
@@ -552,7 +416,7 @@ test_click_ticket (Fixture       *f,
 
   /* Close enough that tickets stand alone. */
   shumate_viewport_set_zoom_level (shumate_layer_get_viewport (SHUMATE_LAYER (f->layer)), 15);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 
   ticket = find_drawn_ticket (f, &x, &y);
   g_assert_nonnull (ticket);
@@ -561,19 +425,19 @@ test_click_ticket (Fixture       *f,
   click_map (f, x, y);
   g_assert_true (cd_map_view_get_shown_item (f->view) == ticket);
   g_assert_true (cd_map_layer_get_selected (f->layer) == ticket);
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), ticket->number));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), ticket->address));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), ticket->number));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), ticket->address));
   /* The automatic proposal, broken down. */
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), "Travel"));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), "Travel"));
 
   /* The panel opens over the map; the ticket stays in sight. A click a
    * little off still hits it; far off closes the panel. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (cd_map_layer_get_item_position (f->layer, ticket, &x, &y));
   g_assert_true (cd_map_layer_hit_test (f->layer, x + 9, y, &hit));
   g_assert_true (hit.item == ticket);
 
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-ticket"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-ticket"), >, 0.02);
 
   click_map (f, 5, 5);
   g_assert_null (cd_map_view_get_shown_item (f->view));
@@ -589,7 +453,7 @@ test_click_crew (Fixture       *f,
   double x = 0, y = 0;
 
   shumate_viewport_set_zoom_level (shumate_layer_get_viewport (SHUMATE_LAYER (f->layer)), 14);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 
   /* A crew with tickets, drawn on its own. */
   for (guint i = 0; i < g_list_model_get_n_items (crews) && crew == NULL; i++)
@@ -600,7 +464,7 @@ test_click_crew (Fixture       *f,
         continue;
       shumate_location_set_location (SHUMATE_LOCATION (shumate_layer_get_viewport (SHUMATE_LAYER (f->layer))),
                                      c->lat, c->lon - 0.01);
-      wait_for_frame (GTK_WIDGET (f->window));
+      cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
       if (cd_map_layer_get_item_position (f->layer, c, &x, &y))
         crew = c;
     }
@@ -608,9 +472,9 @@ test_click_crew (Fixture       *f,
 
   click_map (f, x, y);
   g_assert_true (cd_map_view_get_shown_item (f->view) == crew);
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), crew->name));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), "of 3 tickets"));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), "HT-"));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), crew->name));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), "of 3 tickets"));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), "HT-"));
 
   /* The panel lies over the map at its own width, whatever it shows. */
   {
@@ -621,7 +485,7 @@ test_click_crew (Fixture       *f,
     g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (cd_map_view_get_map (f->view))), ==,
                      gtk_widget_get_width (GTK_WIDGET (f->view)));
   }
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-crew"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-crew"), >, 0.02);
 }
 
 static gboolean
@@ -641,11 +505,11 @@ test_clusters (Fixture       *f,
   int x = 0, y = 0;
 
   shumate_viewport_set_zoom_level (viewport, 11);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   cd_map_layer_get_stats (f->layer, &stats);
   g_assert_cmpuint (stats.n_ticket_clusters, >, 0);
 
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-clusters"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-clusters"), >, 0.02);
 
   /* Find a cluster by probing the map; clicking it zooms in. (Click where
    * the probe hit it: at its centre a crew may lie above it.) */
@@ -659,7 +523,7 @@ test_clusters (Fixture       *f,
   g_assert_cmpfloat (hit.west, <=, hit.east);
 
   click_map (f, x - 6, y - 6);
-  g_assert_true (wait_until (zoomed_past_12, viewport, 30));
+  g_assert_true (cd_test_ui_wait_until (zoomed_past_12, viewport, 30));
   g_assert_null (cd_map_view_get_shown_item (f->view));
 }
 
@@ -685,7 +549,7 @@ test_keyboard (Fixture       *f,
   ZoomTarget zoom_target;
 
   shumate_viewport_set_zoom_level (viewport, 15);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   gtk_widget_grab_focus (GTK_WIDGET (cd_map_view_get_map (f->view)));
 
   g_assert_true (press_key (f, GDK_KEY_Tab, 0));
@@ -721,10 +585,10 @@ test_keyboard (Fixture       *f,
   zoom_target.viewport = viewport;
   zoom_target.zoom = shumate_viewport_get_zoom_level (viewport) + 1;
   g_assert_true (press_key (f, GDK_KEY_plus, 0));
-  g_assert_true (wait_until (zoom_reached, &zoom_target, 30));
+  g_assert_true (cd_test_ui_wait_until (zoom_reached, &zoom_target, 30));
   zoom_target.zoom -= 1;
   g_assert_true (press_key (f, GDK_KEY_minus, 0));
-  g_assert_true (wait_until (zoom_reached, &zoom_target, 30));
+  g_assert_true (cd_test_ui_wait_until (zoom_reached, &zoom_target, 30));
 
   /* Other keys are left to the rest of the window. */
   g_assert_false (press_key (f, GDK_KEY_a, 0));
@@ -766,10 +630,10 @@ test_pick_location (Fixture       *f,
   /* A click places it. */
   cd_map_view_pick_location_async (f->view, NULL, picked_cb, &pick);
   g_assert_true (gtk_info_bar_get_revealed (GTK_INFO_BAR (bar)));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), "Click the map to place the ticket"));
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-pick"), >, 0.02);
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), "Click the map to place the ticket"));
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-pick"), >, 0.02);
   click_map (f, 300, 200);
-  g_assert_true (wait_until (has_result, &pick, 10));
+  g_assert_true (cd_test_ui_wait_until (has_result, &pick, 10));
   g_assert_true (cd_map_view_pick_location_finish (f->view, pick.result, &lat, &lon, &error));
   g_assert_no_error (error);
   shumate_viewport_widget_coords_to_location (viewport, map, 300, 200, &want_lat, &want_lon);
@@ -783,7 +647,7 @@ test_pick_location (Fixture       *f,
   /* Enter places it at the crosshair, the centre. */
   cd_map_view_pick_location_async (f->view, NULL, picked_cb, &pick);
   g_assert_true (press_key (f, GDK_KEY_Return, 0));
-  g_assert_true (wait_until (has_result, &pick, 10));
+  g_assert_true (cd_test_ui_wait_until (has_result, &pick, 10));
   g_assert_true (cd_map_view_pick_location_finish (f->view, pick.result, &lat, &lon, &error));
   g_assert_cmpfloat_with_epsilon (lat, shumate_location_get_latitude (SHUMATE_LOCATION (viewport)), 1e-9);
   g_assert_cmpfloat_with_epsilon (lon, shumate_location_get_longitude (SHUMATE_LOCATION (viewport)), 1e-9);
@@ -792,7 +656,7 @@ test_pick_location (Fixture       *f,
   /* Escape cancels. */
   cd_map_view_pick_location_async (f->view, NULL, picked_cb, &pick);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "map.escape", NULL));
-  g_assert_true (wait_until (has_result, &pick, 10));
+  g_assert_true (cd_test_ui_wait_until (has_result, &pick, 10));
   g_assert_false (cd_map_view_pick_location_finish (f->view, pick.result, &lat, &lon, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -802,7 +666,7 @@ test_pick_location (Fixture       *f,
   /* So does the caller's cancellable... */
   cd_map_view_pick_location_async (f->view, cancellable, picked_cb, &pick);
   g_cancellable_cancel (cancellable);
-  g_assert_true (wait_until (has_result, &pick, 10));
+  g_assert_true (cd_test_ui_wait_until (has_result, &pick, 10));
   g_assert_false (cd_map_view_pick_location_finish (f->view, pick.result, &lat, &lon, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
@@ -814,13 +678,13 @@ test_pick_location (Fixture       *f,
 
     cd_map_view_pick_location_async (f->view, NULL, picked_cb, &pick);
     cd_map_view_pick_location_async (f->view, NULL, picked_cb, &second);
-    g_assert_true (wait_until (has_result, &pick, 10));
+    g_assert_true (cd_test_ui_wait_until (has_result, &pick, 10));
     g_assert_false (cd_map_view_pick_location_finish (f->view, pick.result, &lat, &lon, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_clear_error (&error);
     g_assert_null (second.result);
     click_map (f, 100, 100);
-    g_assert_true (wait_until (has_result, &second, 10));
+    g_assert_true (cd_test_ui_wait_until (has_result, &second, 10));
     g_assert_true (cd_map_view_pick_location_finish (f->view, second.result, &lat, &lon, &error));
     g_clear_object (&second.result);
     g_clear_object (&pick.result);
@@ -853,7 +717,7 @@ test_filter (Fixture       *f,
   cd_map_layer_count_shown (f->layer, &shown, NULL);
   g_assert_cmpuint (shown, ==, n_power);
   g_assert_cmpint (cd_map_layer_get_filter (f->layer)->utility, ==, CD_UTILITY_POWER);
-  g_assert_true (wait_for_label (GTK_WIDGET (f->view), "tickets ·"));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->view), "tickets ·"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "map.clear-filters", NULL));
   cd_map_layer_count_shown (f->layer, &shown, NULL);
@@ -864,7 +728,7 @@ test_filter (Fixture       *f,
   cd_map_layer_count_shown (f->layer, &shown, NULL);
   g_assert_cmpuint (shown, ==, n_unassigned);
 
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-filtered"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-filtered"), >, 0.02);
 
   /* The legend: one row per symbol, drawn as the map draws it. */
   {
@@ -874,10 +738,10 @@ test_filter (Fixture       *f,
     g_assert_nonnull (button);
     popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
     gtk_menu_button_popup (GTK_MENU_BUTTON (button));
-    g_assert_true (wait_until (is_mapped, popover, 30));
-    g_assert_true (find_label (GTK_WIDGET (popover), "Time limit missed"));
-    g_assert_true (find_label (GTK_WIDGET (popover), "Burst pipe"));
-    g_assert_cmpfloat (save_screenshot (GTK_WIDGET (popover), "map-legend"), >, 0.02);
+    g_assert_true (cd_test_ui_wait_until (is_mapped, popover, 30));
+    g_assert_true (cd_test_ui_find_label (GTK_WIDGET (popover), "Time limit missed"));
+    g_assert_true (cd_test_ui_find_label (GTK_WIDGET (popover), "Burst pipe"));
+    g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (popover), "map-legend"), >, 0.02);
     gtk_popover_popdown (popover);
   }
 }
@@ -903,7 +767,7 @@ test_crew_glides (Fixture       *f,
 
   shumate_viewport_set_zoom_level (viewport, 16);
   shumate_location_set_location (SHUMATE_LOCATION (viewport), crew->lat, crew->lon);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (cd_map_layer_get_item_position (f->layer, crew, &x0, &y0));
   cd_map_layer_set_show_trails (f->layer, TRUE);
 
@@ -921,18 +785,18 @@ test_crew_glides (Fixture       *f,
   cd_map_layer_get_stats (f->layer, &stats);
   g_assert_cmpuint (stats.n_moving, ==, 1);
   /* Right after the report it is still where it was drawn. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (cd_map_layer_get_item_position (f->layer, crew, &x, &y));
   shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (f->layer), lat, lon, &sx, &sy);
   g_assert_cmpfloat (hypot (x - x0, y - y0), <, hypot (sx - x0, sy - y0));
 
-  g_assert_true (wait_until (nothing_moves, f->layer, 30));
-  wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_true (cd_test_ui_wait_until (nothing_moves, f->layer, 30));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_true (cd_map_layer_get_item_position (f->layer, crew, &x, &y));
   g_assert_cmpfloat_with_epsilon (x, sx, 0.01);
   g_assert_cmpfloat_with_epsilon (y, sy, 0.01);
 
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-trail"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-trail"), >, 0.02);
 }
 
 static void
@@ -944,12 +808,12 @@ test_dark (Fixture       *f,
 
   g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
   shumate_viewport_set_zoom_level (shumate_layer_get_viewport (SHUMATE_LAYER (f->layer)), 14);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   ticket = find_drawn_ticket (f, &x, &y);
   g_assert_nonnull (ticket);
   click_map (f, x, y);
   g_assert_true (cd_map_view_get_shown_item (f->view) == ticket);
-  g_assert_cmpfloat (save_screenshot (GTK_WIDGET (f->window), "map-dark"), >, 0.02);
+  g_assert_cmpfloat (cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "map-dark"), >, 0.02);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cd-test-ui.h"
 #include "cd-context.h"
 #include "cd-model.h"
 #include "cd-reports-private.h"
@@ -34,32 +35,6 @@ typedef struct {
 /* Main loop ------------------------------------------------------------------ */
 
 static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until @widget is drawn once more (the test's timeout bounds it). */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean painted = FALSE;
-  GdkFrameClock *clock;
-  gulong id;
-
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, id);
-}
-
-static void
 updated_cb (CdReportsView *view,
             Fixture       *f)
 {
@@ -75,48 +50,6 @@ wait_updated (Fixture *f)
 
   while (f->updates == seen || cd_reports_view_get_busy (f->view))
     g_main_context_iteration (NULL, TRUE);
-}
-
-/* Renders @widget (the whole of it, scrolled out of sight or not) on the
- * window's background into BUILDDIR/NAME.png; returns the share of pixels
- * that differ from the first, so that a blank picture fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  GdkRGBA background = { 1, 1, 1, 1 };
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  int width, height;
-  guint differ = 0;
-
-  wait_for_frame (gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW));
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color", &background))
-    g_test_message ("no window_bg_color; white");
-  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
 }
 
 /* The cache ------------------------------------------------------------------- */
@@ -547,7 +480,7 @@ test_filters (Fixture       *f,
   select_and_wait (f, "crew", "");
   g_assert_cmpuint (_cd_reports_view_get_n_tickets (f->view), ==, 0);
   g_assert_cmpstr (cd_reports_view_get_figure (f->view, "compliance"), ==, "no data");
-  save_screenshot (GTK_WIDGET (f->window), "reports-empty");
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "reports-empty");
 
   select_and_wait (f, "crew", NULL);
   select_and_wait (f, "area", "eastbank");
@@ -742,7 +675,7 @@ test_charts (Fixture       *f,
   g_assert_null (mismatch);
 
   /* The pointer over the first bar's row. */
-  wait_for_frame (GTK_WIDGET (chart));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (chart));
   tooltip = cd_chart_dup_tooltip_at (chart, gtk_widget_get_width (GTK_WIDGET (chart)) / 2.0, 8);
   g_assert_cmpstr (tooltip, ==, "Power outage\nTime-limit compliance: 100.0% (3 of 3 time limits met)");
 
@@ -767,24 +700,24 @@ test_screenshot (Fixture       *f,
   wait_updated (f);
   g_assert_cmpuint (_cd_reports_view_get_n_tickets (f->view), >, 100);
 
-  varied = save_screenshot (GTK_WIDGET (f->window), "reports");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "reports");
   g_assert_cmpfloat (varied, >, 0.05);
 
   /* The whole page, the charts and the table below the fold too. */
   _cd_reports_view_set_table_by (f->view, CD_REPORT_BY_CREW);
-  varied = save_screenshot (_cd_reports_view_get_page (f->view), "reports-full");
+  varied = cd_test_ui_save_screenshot (_cd_reports_view_get_page (f->view), "reports-full");
   g_assert_cmpfloat (varied, >, 0.05);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  varied = save_screenshot (GTK_WIDGET (f->window), "reports-dark");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "reports-dark");
   g_assert_cmpfloat (varied, >, 0.05);
-  varied = save_screenshot (_cd_reports_view_get_page (f->view), "reports-full-dark");
+  varied = cd_test_ui_save_screenshot (_cd_reports_view_get_page (f->view), "reports-full-dark");
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 
   /* A narrow window. */
   gtk_window_set_default_size (f->window, 760, 900);
-  varied = save_screenshot (GTK_WIDGET (f->window), "reports-narrow");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "reports-narrow");
   g_assert_cmpfloat (varied, >, 0.05);
 }
 

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "cd-test-ui.h"
 #include "cd-context.h"
 #include "cd-model.h"
 #include "cd-sla-pause-button.h"
@@ -43,76 +44,6 @@ typedef struct {
 } Fixture;
 
 /* Main loop --------------------------------------------------------------------- */
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until @widget is drawn once more (the test's timeout bounds it). */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  gboolean painted = FALSE;
-  GdkFrameClock *clock;
-  gulong id;
-
-  while (!gtk_widget_get_mapped (widget))
-    g_main_context_iteration (NULL, TRUE);
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, id);
-}
-
-static void
-drain (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Renders @widget into BUILDDIR/NAME.png; returns the share of pixels that
- * differ from the first, so that a blank picture fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  int width, height;
-  guint differ = 0;
-
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
-}
 
 /* The cache ------------------------------------------------------------------------ */
 
@@ -293,7 +224,7 @@ fixture_set_up (Fixture       *f,
   adw_toast_overlay_set_child (f->overlay, GTK_WIDGET (f->view));
   gtk_window_set_child (f->window, GTK_WIDGET (f->overlay));
   gtk_window_present (f->window);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   /* From here the test's clock: the moment the tickets were made. */
   tick (f, f->now);
 }
@@ -318,7 +249,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   gtk_window_destroy (f->window);
-  drain ();
+  cd_test_ui_drain ();
   g_signal_handlers_disconnect_by_data (f->context, f);
   g_clear_object (&f->context);
   g_clear_object (&f->engine);
@@ -505,7 +436,7 @@ test_rows (Fixture       *f,
   assert_contains (gtk_label_get_label (_cd_sla_view_get_count_label (f->view)), "12 time limits: 1 overdue · 1 at risk · 10 on time");
 
   /* Coloured by state in the table. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   pill = find_pill (GTK_WIDGET (_cd_sla_view_get_column_view (f->view)), "Overdue");
   g_assert_nonnull (pill);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (pill), "error"));
@@ -609,7 +540,7 @@ test_groups (Fixture       *f,
   g_assert_cmpuint (cd_sla_group_item_get_n_green (first), ==, 5);
 
   /* Its card narrows the table to it; again lets go. */
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     g_autoptr(GPtrArray) boxes = g_ptr_array_new ();
     GtkWidget *button;
@@ -661,7 +592,7 @@ test_groups (Fixture       *f,
     g_autoptr(GPtrArray) boxes = g_ptr_array_new ();
 
     g_assert_cmpstr (cd_sla_group_item_get_title (leak), ==, "Leak");
-    wait_for_frame (GTK_WIDGET (f->window));
+    cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
     collect (GTK_WIDGET (f->view), GTK_TYPE_FLOW_BOX, boxes);
     chip = gtk_flow_box_get_child_at_index (g_ptr_array_index (boxes, 0), 0);
     g_signal_emit_by_name (gtk_flow_box_child_get_child (chip), "clicked");
@@ -686,7 +617,7 @@ test_pause_resume (Fixture       *f,
   g_autofree char *resumed = NULL;
 
   g_assert_cmpint (pending (f), ==, 0);
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   button = find_pause_button (f, T_AMBER);
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (button)));
@@ -698,7 +629,7 @@ test_pause_resume (Fixture       *f,
   g_assert_nonnull (dialog);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "pause"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_null (_cd_sla_view_get_pause_dialog (f->view));
   g_assert_cmpint (pending (f), ==, 0);
 
@@ -711,9 +642,9 @@ test_pause_resume (Fixture       *f,
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "pause"));
   cd_sla_pause_dialog_set_reason (dialog, "  Customer asked us to come after 18:00 ");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "pause"));
-  save_screenshot (GTK_WIDGET (dialog), "sla-pause-dialog");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "sla-pause-dialog");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "pause");
-  drain ();
+  cd_test_ui_drain ();
 
   /* One mutation queued; the ticket's rows show it paused, at once. */
   g_assert_null (_cd_sla_view_get_pause_dialog (f->view));
@@ -731,7 +662,7 @@ test_pause_resume (Fixture       *f,
       g_assert_cmpstr (cd_sla_timer_item_get_state_label (item), ==, "Paused");
       g_assert_cmpstr (cd_sla_timer_item_get_status (item), ==, "Waiting for customer");
     }
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   g_assert_nonnull (find_pill (GTK_WIDGET (_cd_sla_view_get_column_view (f->view)), "Paused"));
   button = find_pause_button (f, T_AMBER);
   g_assert_nonnull (button);
@@ -754,7 +685,7 @@ test_pause_resume (Fixture       *f,
   g_assert_true (cd_sla_pause_dialog_get_resume (dialog));
   assert_contains (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Customer asked us to come after 18:00");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "resume");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 2);
   resumed = last_mutation (f);
   assert_contains (resumed, "\"op\":\"ticket.resume\"");
@@ -769,17 +700,17 @@ test_not_allowed (Fixture       *f,
 {
   CdSlaPauseButton *button;
 
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   button = find_pause_button (f, T_AMBER);
   g_assert_nonnull (button);
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (button)));
   assert_contains (gtk_widget_get_tooltip_text (GTK_WIDGET (button)), "Only a shift supervisor");
 
   gtk_widget_activate_action (GTK_WIDGET (f->view), "sla.pause", "s", f->ticket[T_AMBER]);
-  drain ();
+  cd_test_ui_drain ();
   g_assert_null (_cd_sla_view_get_pause_dialog (f->view));
   gtk_widget_activate_action (GTK_WIDGET (f->view), "sla.acknowledge", "(ss)", f->ticket[T_RED], "red");
-  drain ();
+  cd_test_ui_drain ();
   g_assert_cmpint (pending (f), ==, 0);
   g_assert_false (cd_sla_timer_item_get_acknowledged (escalation (f, 0)));
   {
@@ -906,7 +837,7 @@ test_escalations (Fixture       *f,
   g_assert_cmpstr (cd_sla_timer_item_get_number (escalation (f, 1)), ==, "HT-0002");
   g_assert_cmpstr (cd_sla_timer_item_get_number (escalation (f, 2)), ==, "HT-0001");
 
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
   {
     g_autoptr(GPtrArray) found = g_ptr_array_new ();
     gboolean saw = FALSE;
@@ -953,19 +884,19 @@ test_screenshot (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "sla.acknowledge", "(ss)",
                                              f->ticket[T_RED], "red"));
   select_in (f, CD_SLA_DROPDOWN_GROUP, CD_SLA_GROUP_CHOICE_AREA);
-  drain ();
+  cd_test_ui_drain ();
 
-  varied = save_screenshot (GTK_WIDGET (f->window), "sla-view");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "sla-view");
   g_assert_cmpfloat (varied, >, 0.05);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  varied = save_screenshot (GTK_WIDGET (f->window), "sla-view-dark");
+  varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "sla-view-dark");
   g_assert_cmpfloat (varied, >, 0.05);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 
   /* Nothing matches: the empty page. */
   select_in (f, CD_SLA_DROPDOWN_CATEGORY, 1 + CD_CATEGORY_BILLING);
-  save_screenshot (GTK_WIDGET (f->window), "sla-view-empty");
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "sla-view-empty");
 }
 
 int

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 
+#include "cd-test-ui.h"
 #include "cd-city.h"
 #include "cd-conflicts-dialog.h"
 #include "cd-context.h"
@@ -25,25 +26,6 @@ typedef struct {
   CdWindow     *window;
 } Fixture;
 
-/* Main loop helpers ------------------------------------------------------------ */
-
-static gboolean
-wait_until (gboolean (*check) (gpointer data),
-            gpointer   data,
-            guint      timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-
-  while (!check (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
 static void
 store_result_cb (GObject      *source,
                  GAsyncResult *result,
@@ -58,81 +40,10 @@ has_result (gpointer data)
   return *(GAsyncResult **) data != NULL;
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
 static gboolean
 is_true (gpointer data)
 {
   return *(gboolean *) data;
-}
-
-/* Waits for @widget to be drawn once more. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock;
-  gboolean painted = FALSE;
-  gulong id;
-
-  g_assert_true (wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, widget, 30));
-  clock = gtk_widget_get_frame_clock (widget);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  g_assert_true (wait_until (is_true, &painted, 30));
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* Renders @widget as it is on screen into BUILDDIR/NAME.png; returns the
- * share of pixels that differ from the top-left one, so a blank picture
- * fails. */
-static double
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strconcat (name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  g_autofree guchar *pixels = NULL;
-  GskRenderer *renderer;
-  int width = 0, height = 0;
-  guint differ = 0;
-
-  /* A window just presented may draw its first frame before it has its
-   * size: try a few frames. */
-  for (guint attempt = 0; attempt < 20 && node == NULL; attempt++)
-    {
-      wait_for_frame (widget);
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      if (width <= 0 || height <= 0)
-        continue;
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-      g_clear_object (&paintable);
-    }
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-
-  pixels = g_malloc ((gsize) width * height * 4);
-  gdk_texture_download (texture, pixels, (gsize) width * 4);
-  for (int i = 0; i < width * height; i++)
-    if (memcmp (pixels + (gsize) i * 4, pixels, 4) != 0)
-      differ++;
-  return (double) differ / (width * height);
 }
 
 /* Fixture ---------------------------------------------------------------------- */
@@ -188,7 +99,7 @@ fixture_set_up (Fixture       *f,
 
   client = cd_sync_client_new (f->server->base_url);
   cd_sync_client_login_async (client, "dispatcher", "demo", store_result_cb, &result);
-  g_assert_true (wait_until (has_result, &result, 60));
+  g_assert_true (cd_test_ui_wait_until (has_result, &result, 60));
   user = cd_sync_client_login_finish (client, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (user);
@@ -203,13 +114,13 @@ fixture_set_up (Fixture       *f,
   cd_sync_engine_set_backoff (f->engine, 100, 500);
   f->context = cd_context_new (f->engine, NULL);
   cd_sync_engine_start (f->engine);
-  g_assert_true (wait_until (engine_online, f, 60));
-  g_assert_true (wait_until (context_has_tickets, f, 60));
+  g_assert_true (cd_test_ui_wait_until (engine_online, f, 60));
+  g_assert_true (cd_test_ui_wait_until (context_has_tickets, f, 60));
 
   f->window = cd_window_new (NULL, f->context);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 800);
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_for_frame (GTK_WIDGET (f->window));
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
 }
 
 static void
@@ -226,22 +137,6 @@ fixture_tear_down (Fixture       *f,
     ;
   g_clear_pointer (&f->server, cd_test_server_free);
   g_free (f->dir);
-}
-
-/* Labels anywhere under @widget whose text contains @needle. */
-static gboolean
-find_label (GtkWidget  *widget,
-            const char *needle)
-{
-  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL &&
-      gtk_widget_is_visible (widget))
-    return TRUE;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (find_label (child, needle))
-      return TRUE;
-  return FALSE;
 }
 
 static GtkWidget *
@@ -263,23 +158,6 @@ find_entry_row (GtkWidget  *widget,
   return NULL;
 }
 
-/* Runs the main loop until a label under @widget contains @needle. */
-static gboolean
-wait_for_label (GtkWidget  *widget,
-                const char *needle)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (!find_label (widget, needle))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
 /* Tests ------------------------------------------------------------------------ */
 
 static void
@@ -291,8 +169,8 @@ test_views (Fixture       *f,
 
   /* The header names the user and the role, and says the app is online. */
   header = GTK_WIDGET (f->window);
-  g_assert_true (find_label (header, "Dispatcher"));
-  g_assert_true (wait_for_label (header, "Online"));
+  g_assert_true (cd_test_ui_find_label (header, "Dispatcher"));
+  g_assert_true (cd_test_ui_wait_for_label (header, "Online"));
 
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
@@ -301,7 +179,7 @@ test_views (Fixture       *f,
 
       cd_window_set_view (f->window, views[i]);
       g_assert_nonnull (cd_window_get_view (f->window, views[i]));
-      varied = save_screenshot (GTK_WIDGET (f->window), name);
+      varied = cd_test_ui_save_screenshot (GTK_WIDGET (f->window), name);
       g_assert_cmpfloat (varied, >, 0.01);
     }
 }
@@ -321,8 +199,8 @@ test_offline_intake (Fixture       *f,
   /* The server goes away; the header says so. */
   cd_test_server_kill (f->server, SIGKILL);
   cd_sync_engine_sync_now (f->engine);
-  g_assert_true (wait_until (engine_offline, f, 60));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->window), "Offline"));
+  g_assert_true (cd_test_ui_wait_until (engine_offline, f, 60));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->window), "Offline"));
 
   /* A ticket taken in while offline shows at once and waits. */
   dialog = cd_intake_dialog_new (f->context, cd_window_get_view (f->window, "map"));
@@ -337,7 +215,7 @@ test_offline_intake (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_cmpuint (cd_sync_engine_get_pending (f->engine), ==, 0);
-  save_screenshot (GTK_WIDGET (dialog), "intake-dialog");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "intake-dialog");
 
   g_object_ref (dialog);
   /* Fill the two text rows through the widget tree, as a user would. */
@@ -354,17 +232,17 @@ test_offline_intake (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (cd_context_get_tickets (f->context)), ==, before + 1);
   g_assert_true (cd_context_is_pending (f->context, id));
   g_assert_cmpuint (cd_sync_engine_get_pending (f->engine), ==, 1);
-  wait_for_frame (GTK_WIDGET (f->window));
-  g_assert_true (wait_for_label (GTK_WIDGET (f->window), "1 waiting"));
-  save_screenshot (GTK_WIDGET (f->window), "window-offline");
+  cd_test_ui_wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->window), "1 waiting"));
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "window-offline");
 
   /* The server comes back: the ticket reaches it once, the mark goes. */
   cd_test_server_restart (f->server);
   /* The restarted server listens on a new port. */
   cd_sync_client_set_base_url (cd_sync_engine_get_client (f->engine), f->server->base_url);
   cd_sync_engine_sync_now (f->engine);
-  g_assert_true (wait_until (engine_online, f, 60));
-  g_assert_true (wait_until (nothing_pending, f, 60));
+  g_assert_true (cd_test_ui_wait_until (engine_online, f, 60));
+  g_assert_true (cd_test_ui_wait_until (nothing_pending, f, 60));
   on_server = cd_sync_cache_load_server (cd_context_get_cache (f->context), CD_TYPE_TICKET, id, &error);
   g_assert_no_error (error);
   g_assert_nonnull (on_server);
@@ -477,21 +355,21 @@ test_conflict (Fixture       *f,
   /* Back online: the server refuses ours, the model shows the server's
    * crew, a toast and the list say what happened. */
   cd_sync_engine_start (f->engine);
-  g_assert_true (wait_until (has_conflict, f, 60));
-  g_assert_true (wait_until (nothing_pending, f, 60));
+  g_assert_true (cd_test_ui_wait_until (has_conflict, f, 60));
+  g_assert_true (cd_test_ui_wait_until (nothing_pending, f, 60));
   cd_context_reload (f->context);
   g_assert_cmpstr (ticket->crew_id, ==, cd_record_get_id ((CdRecord *) second));
 
-  g_assert_true (wait_for_label (GTK_WIDGET (f->window), "refused"));
-  save_screenshot (GTK_WIDGET (f->window), "window-conflict-toast");
+  g_assert_true (cd_test_ui_wait_for_label (GTK_WIDGET (f->window), "refused"));
+  cd_test_ui_save_screenshot (GTK_WIDGET (f->window), "window-conflict-toast");
 
   dialog = CD_CONFLICTS_DIALOG (cd_conflicts_dialog_new (f->context));
   gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (f->window));
   gtk_window_present (GTK_WINDOW (dialog));
   g_assert_cmpuint (cd_conflicts_dialog_get_n_items (dialog), ==, 1);
-  g_assert_true (find_label (GTK_WIDGET (dialog), ticket->number));
-  g_assert_true (find_label (GTK_WIDGET (dialog), "supervisor"));
-  save_screenshot (GTK_WIDGET (dialog), "conflicts-dialog");
+  g_assert_true (cd_test_ui_find_label (GTK_WIDGET (dialog), ticket->number));
+  g_assert_true (cd_test_ui_find_label (GTK_WIDGET (dialog), "supervisor"));
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "conflicts-dialog");
 
   /* Discarding forgets it. */
   {
@@ -550,14 +428,14 @@ test_login_dialog (Fixture       *f,
   /* A wrong one: the server's sentence. */
   cd_login_dialog_set_password (dialog, "wrong-password");
   cd_login_dialog_sign_in (dialog);
-  g_assert_true (wait_until (login_error_shown, dialog, 60));
+  g_assert_true (cd_test_ui_wait_until (login_error_shown, dialog, 60));
   g_assert_false (out.signed_in);
   g_test_message ("wrong password: %s", cd_login_dialog_get_error (dialog));
-  save_screenshot (GTK_WIDGET (dialog), "login-dialog-error");
+  cd_test_ui_save_screenshot (GTK_WIDGET (dialog), "login-dialog-error");
 
   cd_login_dialog_set_password (dialog, "demo");
   cd_login_dialog_sign_in (dialog);
-  g_assert_true (wait_until (is_true, &out.signed_in, 60));
+  g_assert_true (cd_test_ui_wait_until (is_true, &out.signed_in, 60));
   g_assert_cmpstr (out.username, ==, "supervisor");
   g_assert_cmpint (out.role, ==, CD_ROLE_SUPERVISOR);
   g_assert_nonnull (out.token);
