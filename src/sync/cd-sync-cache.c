@@ -40,7 +40,21 @@ struct _CdSyncCache
    * when the rows or the outbox change. */
   GHashTable      *overlay;
   gboolean         overlay_valid;
+
+  /* Crews' latest positions from the event stream, not yet written:
+   * crew id -> Position. Hundreds a second with a big fleet, so they are
+   * written in batches (_cd_sync_cache_write_positions()), not each in
+   * its own transaction on the main thread; reads see them at once. */
+  GHashTable      *positions;
 };
+
+typedef struct {
+  double lat;
+  double lon;
+  double heading;
+  double speed_kmh;
+  gint64 at;
+} Position;
 
 G_DEFINE_FINAL_TYPE (CdSyncCache, cd_sync_cache, G_TYPE_OBJECT)
 
@@ -121,14 +135,46 @@ parse_mutation (const char  *text,
   return cd_mutation_new_from_json (node, error);
 }
 
+/* A crew as read from the store, with its newer unwritten position. */
+static void
+patch_position (CdSyncCache *self,
+                gpointer     record)
+{
+  Position *pos;
+  CdCrew *crew;
+
+  if (record == NULL || !CD_IS_CREW (record) ||
+      (pos = g_hash_table_lookup (self->positions, CD_RECORD (record)->id)) == NULL)
+    return;
+
+  crew = record;
+  if (pos->at < crew->position_at)
+    return;
+  crew->lat = pos->lat;
+  crew->lon = pos->lon;
+  crew->heading = pos->heading;
+  crew->speed_kmh = pos->speed_kmh;
+  crew->position_at = pos->at;
+}
+
+static void
+patch_positions (CdSyncCache *self,
+                 GPtrArray   *records)
+{
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    patch_position (self, g_ptr_array_index (records, i));
+}
+
 static gpointer
-store_load_quiet (CdStore     *store,
+store_load_quiet (CdSyncCache *self,
                   GType        type,
                   const char  *id,
                   GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  gpointer record = cd_store_load (store, type, id, &local_error);
+  gpointer record = cd_store_load (self->store, type, id, &local_error);
+
+  patch_position (self, record);
 
   if (record == NULL && !g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -150,7 +196,7 @@ world_load (gpointer     world,
   if (record != NULL)
     return g_object_ref (record);
 
-  return store_load_quiet (self->store, type, id, error);
+  return store_load_quiet (self, type, id, error);
 }
 
 static GPtrArray *
@@ -160,6 +206,7 @@ world_list_crews (gpointer   world,
   CdSyncCache *self = world;
   GPtrArray *crews = cd_store_list_crews (self->store, CD_STORE_ANY, error);
 
+  patch_positions (self, crews);
   for (guint i = 0; crews != NULL && i < crews->len; i++)
     {
       CdRecord *crew = g_ptr_array_index (crews, i);
@@ -355,7 +402,12 @@ static void
 cd_sync_cache_finalize (GObject *object)
 {
   CdSyncCache *self = (CdSyncCache *) object;
+  g_autoptr(GError) error = NULL;
 
+  /* The latest positions outlive the process, as written ones do. */
+  if (self->store != NULL && !_cd_sync_cache_write_positions (self, &error))
+    g_debug ("Positions not written: %s", error->message);
+  g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->user);
   g_clear_object (&self->policies);
@@ -381,6 +433,7 @@ cd_sync_cache_init (CdSyncCache *self)
 {
   g_rec_mutex_init (&self->lock);
   self->overlay = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* Public API -------------------------------------------------------------- */
@@ -790,6 +843,7 @@ cd_sync_cache_load (CdSyncCache  *self,
       CdRecord *over = overlay_lookup (self, type, id);
 
       record = over != NULL ? cd_record_copy (over) : cd_store_load (self->store, type, id, error);
+      patch_position (self, record);
     }
   g_rec_mutex_unlock (&self->lock);
 
@@ -810,6 +864,7 @@ cd_sync_cache_load_server (CdSyncCache  *self,
 
   g_rec_mutex_lock (&self->lock);
   record = cd_store_load (self->store, type, id, error);
+  patch_position (self, record);
   g_rec_mutex_unlock (&self->lock);
 
   return record;
@@ -938,6 +993,7 @@ cd_sync_cache_list_crews (CdSyncCache  *self,
       g_rec_mutex_unlock (&self->lock);
       return NULL;
     }
+  patch_positions (self, list);
 
   seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < list->len; i++)
@@ -1122,7 +1178,7 @@ rebase_mutation (CdSyncCache  *self,
 
   type = target_type (old);
   if (type != G_TYPE_INVALID)
-    current = store_load_quiet (self->store, type, old->target, error);
+    current = store_load_quiet (self, type, old->target, error);
   if (error != NULL && *error != NULL)
     return NULL;
 
@@ -1192,21 +1248,101 @@ cd_sync_cache_set_crew_position (CdSyncCache  *self,
                                  gint64        at,
                                  GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  gboolean ok;
+  Position *pos;
+
+  g_return_val_if_fail (CD_IS_SYNC_CACHE (self), FALSE);
+  g_return_val_if_fail (crew_id != NULL, FALSE);
+  g_return_val_if_fail (lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180, FALSE);
+
+  g_rec_mutex_lock (&self->lock);
+  pos = g_hash_table_lookup (self->positions, crew_id);
+  if (pos == NULL)
+    {
+      pos = g_new0 (Position, 1);
+      g_hash_table_insert (self->positions, g_strdup (crew_id), pos);
+    }
+  /* Reports may cross on the way: the newest stays. */
+  if (at >= pos->at)
+    {
+      pos->lat = lat;
+      pos->lon = lon;
+      pos->heading = heading;
+      pos->speed_kmh = speed_kmh;
+      pos->at = at;
+    }
+  g_rec_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+gboolean
+_cd_sync_cache_has_unwritten_positions (CdSyncCache *self)
+{
+  gboolean any;
+
+  g_rec_mutex_lock (&self->lock);
+  any = g_hash_table_size (self->positions) > 0;
+  g_rec_mutex_unlock (&self->lock);
+
+  return any;
+}
+
+/* One transaction for every position received since the last call.
+ * Unknown crews are skipped. Blocking: call it from a worker thread. */
+gboolean
+_cd_sync_cache_write_positions (CdSyncCache  *self,
+                                GError      **error)
+{
+  g_autoptr(GHashTable) batch = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
 
   g_return_val_if_fail (CD_IS_SYNC_CACHE (self), FALSE);
 
   g_rec_mutex_lock (&self->lock);
-  ok = cd_store_set_crew_position (self->store, crew_id, lat, lon, heading, speed_kmh, at, &local_error);
+  if (g_hash_table_size (self->positions) == 0)
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return TRUE;
+    }
+
+  batch = g_steal_pointer (&self->positions);
+  self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!cd_store_begin (self->store, error))
+    goto fail;
+
+  g_hash_table_iter_init (&iter, batch);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Position *pos = value;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!cd_store_set_crew_position (self->store, key, pos->lat, pos->lon, pos->heading, pos->speed_kmh,
+                                       pos->at, &local_error) &&
+          !g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
+        {
+          cd_store_rollback (self->store);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto fail;
+        }
+    }
+
+  if (!cd_store_commit (self->store, error))
+    goto fail;
   g_rec_mutex_unlock (&self->lock);
+  return TRUE;
 
-  if (!ok && g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
-    return TRUE;
-  if (!ok)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-
-  return ok;
+fail:
+  /* Kept for the next try, unless newer ones came meanwhile. */
+  g_hash_table_iter_init (&iter, batch);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (self->positions, key))
+      {
+        g_hash_table_iter_steal (&iter);
+        g_hash_table_insert (self->positions, key, value);
+      }
+  g_rec_mutex_unlock (&self->lock);
+  return FALSE;
 }
 
 /* For the sync client --------------------------------------------------- */

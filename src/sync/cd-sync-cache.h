@@ -120,8 +120,10 @@ GPtrArray   *cd_sync_cache_retry_conflict   (CdSyncCache     *self,
                                              gint64           conflict_id,
                                              GError         **error);
 
-/* A crew's latest position from the event stream; unknown crews are
- * ignored. */
+/* A crew's latest position from the event stream: shown by the reads at
+ * once, written to the file in batches (the sync engine does, in a worker
+ * thread, about once a second; closing the cache writes what is left).
+ * Unknown crews are ignored. */
 gboolean     cd_sync_cache_set_crew_position (CdSyncCache    *self,
                                              const char      *crew_id,
                                              double           lat,

@@ -47,7 +47,7 @@ const GError *cd_sync_client_get_last_error     (CdSyncClient         *self);
 /* Rows per page of the changes feed (default 5000). */
 void          cd_sync_client_set_page_size      (CdSyncClient         *self,
                                                  guint                 rows);
-/* Mutations per request (default 500). */
+/* Mutations per request (default 1000, the most the server takes). */
 void          cd_sync_client_set_batch_size     (CdSyncClient         *self,
                                                  guint                 mutations);
 void          cd_sync_client_cancel             (CdSyncClient         *self);

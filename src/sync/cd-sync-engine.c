@@ -9,6 +9,10 @@
 
 #include "cd-json.h"
 #include "cd-sync-engine.h"
+#include "cd-sync-private.h"
+
+/* How long positions from the event stream wait to be written together. */
+#define POSITIONS_WRITE_DELAY_MS 1000
 
 struct _CdSyncEngine
 {
@@ -30,6 +34,7 @@ struct _CdSyncEngine
   gboolean         cycle_again;
   guint            cycle_source;
   guint            retry_source;
+  guint            next_retry_ms;
   guint            attempt;
   guint            backoff_min_ms;
   guint            backoff_max_ms;
@@ -41,6 +46,10 @@ struct _CdSyncEngine
   guint            deadline_source;
   char            *event_name;
   GString         *event_data;
+
+  /* Positions are written in batches, off the main thread. */
+  guint            positions_source;
+  gboolean         positions_writing;
 };
 
 G_DEFINE_FINAL_TYPE (CdSyncEngine, cd_sync_engine, G_TYPE_OBJECT)
@@ -52,6 +61,7 @@ enum {
   PROP_PENDING,
   PROP_CLOCK_OFFSET_MS,
   PROP_LAST_ERROR,
+  PROP_NEXT_RETRY_MS,
   N_PROPS
 };
 
@@ -68,6 +78,7 @@ static guint signals[N_SIGNALS];
 
 static void run_cycle (CdSyncEngine *self);
 static void open_events (CdSyncEngine *self);
+static gboolean write_positions_cb (gpointer user_data);
 
 /* State ------------------------------------------------------------------- */
 
@@ -133,12 +144,31 @@ set_last_error (CdSyncEngine *self,
 
 /* Backoff ----------------------------------------------------------------- */
 
+static void
+set_next_retry (CdSyncEngine *self,
+                guint         ms)
+{
+  if (self->next_retry_ms == ms)
+    return;
+
+  self->next_retry_ms = ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_RETRY_MS]);
+}
+
+static void
+cancel_retry (CdSyncEngine *self)
+{
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  set_next_retry (self, 0);
+}
+
 static gboolean
 retry_cb (gpointer user_data)
 {
   CdSyncEngine *self = user_data;
 
   self->retry_source = 0;
+  set_next_retry (self, 0);
   run_cycle (self);
   return G_SOURCE_REMOVE;
 }
@@ -161,6 +191,7 @@ schedule_retry (CdSyncEngine *self)
 
   g_debug ("Sync: retrying in %" G_GUINT64_FORMAT " ms (attempt %u)", wait, self->attempt);
   self->retry_source = g_timeout_add ((guint) wait, retry_cb, self);
+  set_next_retry (self, (guint) wait);
 }
 
 /* Stops the stream; a new cycle opens another. */
@@ -269,7 +300,7 @@ run_cycle (CdSyncEngine *self)
       return;
     }
 
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  cancel_retry (self);
   self->cycle_running = TRUE;
   if (self->status != CD_SYNC_STATUS_ONLINE)
     set_status (self, CD_SYNC_STATUS_CONNECTING);
@@ -320,6 +351,7 @@ dispatch_event (CdSyncEngine *self,
   g_autoptr(JsonNode) node = cd_json_parse (data, -1, CD_JSON_MAX_BYTES, CD_JSON_MAX_DEPTH, NULL);
   JsonObject *o = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
+  g_debug ("Sync: %s event", name);
   if (o == NULL)
     {
       g_debug ("Sync: unreadable %s event ignored", name);
@@ -354,9 +386,60 @@ dispatch_event (CdSyncEngine *self,
 
       cd_sync_cache_set_crew_position (self->cache, json_node_get_string (crew), lat, lon, heading,
                                        speed, at, NULL);
+      if (self->positions_source == 0)
+        self->positions_source = g_timeout_add (POSITIONS_WRITE_DELAY_MS, write_positions_cb, self);
       g_signal_emit (self, signals[CREW_MOVED], 0, json_node_get_string (crew), lat, lon, heading,
                      speed, at);
     }
+}
+
+static void
+positions_written_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  CdSyncEngine *self = CD_SYNC_ENGINE (source);
+  g_autoptr(GError) error = NULL;
+
+  self->positions_writing = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("Sync: positions not written: %s", error->message);
+}
+
+static void
+write_positions_run (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (_cd_sync_cache_write_positions (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+write_positions_cb (gpointer user_data)
+{
+  CdSyncEngine *self = user_data;
+  g_autoptr(GTask) task = NULL;
+
+  self->positions_source = 0;
+  if (self->positions_writing)
+    {
+      /* The last batch is still being written: this one waits. */
+      self->positions_source = g_timeout_add (POSITIONS_WRITE_DELAY_MS, write_positions_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->positions_writing = TRUE;
+  task = g_task_new (self, NULL, positions_written_cb, NULL);
+  g_task_set_task_data (task, g_object_ref (self->cache), g_object_unref);
+  g_task_set_name (task, "cd-sync-write-positions");
+  g_task_run_in_thread (task, write_positions_run);
+  return G_SOURCE_REMOVE;
 }
 
 static void read_next_line (CdSyncEngine *self);
@@ -458,6 +541,8 @@ open_events (CdSyncEngine *self)
 {
   close_events (self);
   self->events_cancellable = g_cancellable_new ();
+  /* A connection that went half-open may not even answer the request. */
+  arm_deadline (self);
   cd_sync_client_open_events_async (self->client, self->events_cancellable, events_opened_cb,
                                     g_object_ref (self));
 }
@@ -488,6 +573,8 @@ cd_sync_engine_dispose (GObject *object)
   close_events (self);
   g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_handle_id (&self->cycle_source, g_source_remove);
+  /* What is not written yet, the cache writes when it closes. */
+  g_clear_handle_id (&self->positions_source, g_source_remove);
   g_clear_signal_handler (&self->monitor_handler, self->monitor);
   g_clear_object (&self->monitor);
   if (self->client != NULL)
@@ -535,6 +622,9 @@ cd_sync_engine_get_property (GObject    *object,
     case PROP_LAST_ERROR:
       g_value_set_string (value, self->last_error);
       break;
+    case PROP_NEXT_RETRY_MS:
+      g_value_set_uint (value, self->next_retry_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -565,6 +655,10 @@ cd_sync_engine_class_init (CdSyncEngineClass *klass)
   properties[PROP_LAST_ERROR] =
     g_param_spec_string ("last-error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The wait before the next reconnection attempt, when one is scheduled; 0 otherwise. */
+  properties[PROP_NEXT_RETRY_MS] =
+    g_param_spec_uint ("next-retry-ms", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The model may have changed: reread what is shown. */
@@ -652,7 +746,7 @@ cd_sync_engine_stop (CdSyncEngine *self)
   self->started = FALSE;
   self->cycle_again = FALSE;
   close_events (self);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  cancel_retry (self);
   g_clear_handle_id (&self->cycle_source, g_source_remove);
   cd_sync_client_cancel (self->client);
   set_status (self, CD_SYNC_STATUS_OFFLINE);
@@ -705,6 +799,14 @@ cd_sync_engine_get_last_error (CdSyncEngine *self)
   g_return_val_if_fail (CD_IS_SYNC_ENGINE (self), NULL);
 
   return self->last_error;
+}
+
+guint
+cd_sync_engine_get_next_retry_ms (CdSyncEngine *self)
+{
+  g_return_val_if_fail (CD_IS_SYNC_ENGINE (self), 0);
+
+  return self->next_retry_ms;
 }
 
 char *

@@ -37,6 +37,9 @@ gint64        cd_sync_engine_get_offline_since  (CdSyncEngine  *self);
 guint         cd_sync_engine_get_pending        (CdSyncEngine  *self);
 gint64        cd_sync_engine_get_clock_offset_ms (CdSyncEngine *self);
 const char   *cd_sync_engine_get_last_error     (CdSyncEngine  *self);
+/* The wait before the next reconnection attempt (ms), 0 when none is
+ * scheduled ("retrying in 20 s"). */
+guint         cd_sync_engine_get_next_retry_ms  (CdSyncEngine  *self);
 /* "Online", "Connecting…", "Offline since 14:05, 3 changes waiting". */
 char         *cd_sync_engine_dup_status_text    (CdSyncEngine  *self);
 

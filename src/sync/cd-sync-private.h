@@ -50,9 +50,11 @@ gboolean   _cd_sync_cache_apply_rows    (CdSyncCache      *self,
                                          gint64            next_since,
                                          gboolean          replace,
                                          GError          **error);
-/* The next waiting entries (at most @max_count, about @max_bytes of
- * JSON), marked sent in one transaction. (element-type CdOutboxEntry) */
+/* The next waiting entries after @after_seq (at most @max_count, about
+ * @max_bytes of JSON), marked sent in one transaction.
+ * (element-type CdOutboxEntry) */
 GPtrArray *_cd_sync_cache_begin_push    (CdSyncCache      *self,
+                                         gint64            after_seq,
                                          guint             max_count,
                                          gsize             max_bytes,
                                          GError          **error);
@@ -62,5 +64,11 @@ gboolean   _cd_sync_cache_apply_results (CdSyncCache      *self,
                                          GPtrArray        *results,
                                          CdSyncPushStats  *stats,
                                          GError          **error);
+
+/* Positions from the event stream are kept in memory until written, in
+ * one transaction, by this (in a worker thread). */
+gboolean   _cd_sync_cache_write_positions       (CdSyncCache  *self,
+                                                 GError      **error);
+gboolean   _cd_sync_cache_has_unwritten_positions (CdSyncCache *self);
 
 G_END_DECLS

@@ -11,6 +11,8 @@
 #include "cd-sync-private.h"
 #include "cd-test-server.h"
 
+#include <glib/gstdio.h>
+
 typedef struct {
   char         *username;
   char         *path;
@@ -189,3 +191,118 @@ create_mutation (char **ticket_id)
     *ticket_id = g_steal_pointer (&target);
   return m;
 }
+
+/* Shared checks against the server's snapshot --------------------------- */
+
+/* The server's snapshot, read with @admin_token. */
+static inline JsonObject *
+sync_test_snapshot (CdTestServer *server,
+                    const char   *admin_token)
+{
+  g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/snapshot", admin_token, NULL);
+
+  g_assert_cmpuint (reply->status, ==, 200);
+  return json_object_ref (cd_test_reply_object (reply));
+}
+
+static inline JsonObject *
+sync_test_find_in (JsonObject *snap,
+                   const char *member,
+                   const char *id)
+{
+  JsonArray *list = json_object_get_array_member (snap, member);
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+
+      if (g_strcmp0 (json_object_get_string_member (o, "id"), id) == 0)
+        return o;
+    }
+
+  return NULL;
+}
+
+/* Assignment events of @ticket on the server: one per assignment made. */
+static inline guint
+sync_test_count_events_for (JsonObject *snap,
+                            const char *ticket)
+{
+  JsonArray *list = json_object_get_array_member (snap, "assignment_events");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (list, i), "ticket_id"),
+                   ticket) == 0)
+      n++;
+
+  return n;
+}
+
+/* Every live row of the server equals the cache's server row, and the
+ * cache holds nothing else (crews aside: their positions move). */
+static inline void
+sync_test_assert_cache_equals_server (CdTestServer *server,
+                                      const char   *admin_token,
+                                      CdSyncCache  *cache)
+{
+  static const struct { const char *member; GType (*type) (void); } kinds[] = {
+    { "tickets", cd_ticket_get_type },
+    { "callbacks", cd_callback_get_type },
+    { "assignment_events", cd_assignment_event_get_type },
+    { "users", cd_user_get_type },
+  };
+  g_autoptr(JsonObject) snap = sync_test_snapshot (server, admin_token);
+  CdStore *store = cd_sync_cache_get_store (cache);
+
+  cd_sync_cache_lock (cache);
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      JsonArray *list = json_object_get_array_member (snap, kinds[k].member);
+      g_autoptr(GPtrArray) mine = cd_store_list_all (store, kinds[k].type (), NULL);
+
+      g_assert_nonnull (mine);
+      if (mine->len != json_array_get_length (list))
+        g_error ("%s: the cache has %u, the server %u", kinds[k].member, mine->len,
+                 json_array_get_length (list));
+      for (guint i = 0; i < json_array_get_length (list); i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(CdRecord) theirs = cd_record_new_from_json (kinds[k].type (), json_array_get_element (list, i),
+                                                                CD_DECODE_DEFAULT, &error);
+          g_autoptr(CdRecord) ours = NULL;
+
+          g_assert_no_error (error);
+          ours = cd_store_load (store, kinds[k].type (), theirs->id, &error);
+          g_assert_no_error (error);
+          if (!cd_record_equal (ours, theirs))
+            {
+              g_autofree char *a = cd_record_to_json_string (ours, NULL);
+              g_autofree char *b = cd_record_to_json_string (theirs, NULL);
+
+              g_error ("%s %s differs:\n cache  %s\n server %s", kinds[k].member, theirs->id, a, b);
+            }
+        }
+    }
+  cd_sync_cache_unlock (cache);
+}
+
+/* Removes a test's temporary folder and the files in it (one level). */
+static inline void
+sync_test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        sync_test_remove_dir (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+

@@ -31,7 +31,8 @@ open_store (char **dir)
   path = g_build_filename (*dir, "cache.db", NULL);
   store = cd_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (cd_store_get_schema_version (store), ==, 3);
+  /* The client's tables came with schema 3; later ones keep them. */
+  g_assert_cmpuint (cd_store_get_schema_version (store), >=, 3);
 
   return store;
 }

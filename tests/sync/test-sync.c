@@ -624,6 +624,89 @@ test_local_refusal (Fixture       *fx,
   g_assert_cmpint (cd_sync_cache_count_pending (c->cache, NULL), ==, 0);
 }
 
+/* The records with unsent changes: targets of pending and sent entries,
+ * not of answered ones (done or refused). */
+static void
+test_pending_targets (Fixture       *fx,
+                      gconstpointer  data)
+{
+  g_autoptr(SyncClient) c = open_client (fx, "d1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) targets = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(CdMutation) create = NULL;
+  g_autoptr(CdMutation) assign = NULL;
+  g_autoptr(CdMutation) status = NULL;
+  g_autoptr(CdTestReply) reply = NULL;
+  g_autofree char *token = cd_test_login (fx->server, "d2", "pw-d2-secret");
+  g_autofree char *old_ticket = cd_test_create_ticket (fx->server, token, "heat", "no-heat",
+                                                        "\"skills\":[\"radiator\"]");
+  g_autofree char *other = cd_test_create_ticket (fx->server, token, "heat", "no-heat",
+                                                   "\"skills\":[\"radiator\"]");
+  g_autofree char *new_ticket = NULL;
+  g_autofree char *args = NULL;
+  g_autofree char *m = NULL;
+  CdSyncPushResult stats = { 0 };
+
+  { gboolean ok_ = sync_client_pull (c, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
+
+  targets = cd_sync_cache_dup_pending_targets (c->cache, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (targets);
+  g_assert_cmpuint (g_hash_table_size (targets), ==, 0);
+  g_clear_pointer (&targets, g_hash_table_unref);
+
+  create = create_mutation (&new_ticket);
+  submit_ok (c, create);
+  assign = assign_mutation (old_ticket, fx->crew_a, TRUE);
+  submit_ok (c, assign);
+  status = make_mutation ("ticket.set_status", old_ticket, -1, "{\"status\":\"contacted\"}");
+  submit_ok (c, status);
+
+  /* Two records, whatever the number of changes to each. */
+  targets = cd_sync_cache_dup_pending_targets (c->cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (targets), ==, 2);
+  g_assert_true (g_hash_table_contains (targets, new_ticket));
+  g_assert_true (g_hash_table_contains (targets, old_ticket));
+  g_assert_false (g_hash_table_contains (targets, other));
+  g_clear_pointer (&targets, g_hash_table_unref);
+
+  /* Sent but unanswered still waits. */
+  sent = _cd_sync_cache_begin_push (c->cache, 0, 1, 1 << 20, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent->len, ==, 1);
+  {
+    g_autoptr(CdOutboxEntry) entry = NULL;
+
+    cd_sync_cache_lock (c->cache);
+    entry = cd_store_outbox_get (cd_sync_cache_get_store (c->cache),
+                                 ((CdOutboxEntry *) g_ptr_array_index (sent, 0))->id, &error);
+    cd_sync_cache_unlock (c->cache);
+    g_assert_no_error (error);
+    g_assert_cmpint (entry->state, ==, CD_OUTBOX_SENT);
+  }
+  targets = cd_sync_cache_dup_pending_targets (c->cache, &error);
+  g_assert_cmpuint (g_hash_table_size (targets), ==, 2);
+  g_assert_true (g_hash_table_contains (targets, new_ticket));
+  g_clear_pointer (&targets, g_hash_table_unref);
+
+  /* d2 takes the old ticket first: d1's assignment comes back a conflict
+   * (and the status change after it with it); neither waits any more. */
+  args = g_strdup_printf ("{\"crew_id\":\"%s\",\"reason\":\"first\"}", fx->crew_b);
+  m = cd_test_mutation (NULL, "ticket.assign", old_ticket, -1, args);
+  reply = cd_test_send_mutation (fx->server, token, m);
+  g_assert_cmpstr (cd_test_result_status (cd_test_result (reply, 0)), ==, "applied");
+
+  { gboolean ok_ = sync_client_push (c, &stats, &error); g_assert_no_error (error); g_assert_true (ok_); }
+  g_assert_cmpuint (stats.applied, >=, 1);
+  g_assert_cmpuint (stats.conflicts + stats.rejected, >=, 1);
+  g_assert_cmpint (cd_sync_cache_count_pending (c->cache, NULL), ==, 0);
+  targets = cd_sync_cache_dup_pending_targets (c->cache, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (targets), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -641,6 +724,7 @@ main (int   argc,
   ADD ("/sync/client-killed-during-flush", test_client_killed_during_flush);
   ADD ("/sync/gone-snapshot", test_gone_snapshot);
   ADD ("/sync/local-refusal", test_local_refusal);
+  ADD ("/sync/pending-targets", test_pending_targets);
 
   return g_test_run ();
 }
