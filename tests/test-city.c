@@ -580,6 +580,54 @@ test_city_people (void)
     }
 }
 
+/* The rule intake applies: fixed, office work needs none, and every skill
+ * it names is one the demo's jobs of that kind may need. */
+static void
+test_city_category_skills (void)
+{
+  for (guint c = 0; c < CD_N_CATEGORIES; c++)
+    for (guint u = 0; u < CD_N_UTILITIES; u++)
+      for (guint g = 0; g < CD_N_URGENCIES; g++)
+        {
+          g_auto(GStrv) rule = cd_city_category_skills (c, u, g);
+          g_auto(GStrv) again = cd_city_category_skills (c, u, g);
+          gboolean office = c == CD_CATEGORY_BILLING || c == CD_CATEGORY_INQUIRY || c == CD_CATEGORY_COMPLAINT;
+
+          g_assert_true (office == (rule == NULL));
+          if (rule == NULL)
+            continue;
+          g_assert_nonnull (rule[0]);
+          g_assert_true (g_strv_equal ((const char * const *) rule, (const char * const *) again));
+
+          for (guint k = 0; rule[k] != NULL; k++)
+            {
+              g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+              gboolean seen = FALSE;
+
+              for (guint n = 0; n < 200 && !seen; n++)
+                {
+                  g_auto(GStrv) job = cd_city_job_skills (c, u, g, rand);
+
+                  seen = job != NULL && g_strv_contains ((const char * const *) job, rule[k]);
+                }
+              if (!seen)
+                g_error ("%s for category %u, utility %u, urgency %u is not among the demo's job skills",
+                         rule[k], c, u, g);
+            }
+        }
+
+  /* A few by name. */
+  {
+    g_auto(GStrv) outage = cd_city_category_skills (CD_CATEGORY_POWER_OUTAGE, CD_UTILITY_POWER, CD_URGENCY_EMERGENCY);
+    g_auto(GStrv) burst = cd_city_category_skills (CD_CATEGORY_BURST_PIPE, CD_UTILITY_HEAT, CD_URGENCY_EMERGENCY);
+    g_auto(GStrv) meter = cd_city_category_skills (CD_CATEGORY_METER, CD_UTILITY_HEAT, CD_URGENCY_NORMAL);
+
+    g_assert_cmpstrv (outage, ((const char * const []) { "hv-switching", NULL }));
+    g_assert_cmpstrv (burst, ((const char * const []) { "pipe-repair", "welding", NULL }));
+    g_assert_cmpstrv (meter, ((const char * const []) { "heat-meter", NULL }));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -594,6 +642,7 @@ main (int   argc,
   g_test_add_func ("/city/point-along", test_city_point_along);
   g_test_add_func ("/city/nearest", test_city_nearest);
   g_test_add_func ("/city/people", test_city_people);
+  g_test_add_func ("/city/category-skills", test_city_category_skills);
 
   return g_test_run ();
 }

@@ -933,6 +933,204 @@ test_resume_status (Fixture       *f,
   g_assert_cmpint (ticket (f, TICKET_2)->status, ==, CD_TICKET_STATUS_ASSIGNED);
 }
 
+/* ticket.acknowledge ---------------------------------------------------------------- */
+
+/* The base ticket (an urban emergency outage, created at NOW - 600) must
+ * respond within 10 minutes: amber in its last 2.5, red from NOW on. */
+#define AMBER_TIME (NOW - 100)
+#define RED_TIME   (NOW + 60)
+
+static void
+test_acknowledge (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(CdTicket) before = NULL;
+  g_autoptr(CdRecord) decoded = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GError) error = NULL;
+  CdSlaAck *ack;
+  CdTicket *t;
+
+  /* Amber: the supervisor takes note, with a note. */
+  f->ctx.now = AMBER_TIME;
+  before = cd_record_copy (CD_RECORD (ticket (f, TICKET)));
+  g_assert_null (cd_ticket_get_acknowledgement (before, CD_SLA_STATE_AMBER));
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1,
+                                    "{\"level\": \"amber\", \"note\": \"Crew 3 is two streets away\"}");
+
+    cd_mutation_result_init (&result);
+    run_ok (f, f->supervisor, m, &result);
+    g_assert_cmpuint (result.records->len, ==, 1);
+  }
+  t = ticket (f, TICKET);
+  g_assert_cmpint (CD_RECORD (t)->version, ==, CD_RECORD (before)->version + 1);
+  g_assert_cmpint (t->updated_at, ==, AMBER_TIME);
+  g_assert_cmpuint (t->acknowledgements->len, ==, 1);
+  ack = cd_ticket_get_acknowledgement (t, CD_SLA_STATE_AMBER);
+  g_assert_nonnull (ack);
+  g_assert_cmpstr (ack->by, ==, "supervisor");
+  g_assert_cmpint (ack->at, ==, AMBER_TIME);
+  g_assert_cmpstr (ack->note, ==, "Crew 3 is two streets away");
+  g_assert_null (cd_ticket_get_acknowledgement (t, CD_SLA_STATE_RED));
+  /* Nothing else changed: the deadlines stay. */
+  g_assert_cmpint (t->due_first_response, ==, before->due_first_response);
+  g_assert_cmpint (t->status, ==, before->status);
+
+  /* Red is not reached yet. */
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1, "{\"level\": \"red\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_INVALID_TRANSITION);
+    g_assert_nonnull (strstr (message, "red"));
+  }
+
+  /* Amber again: nothing changes, no new version. */
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1, "{\"level\": \"amber\"}");
+
+    cd_mutation_result_init (&result);
+    run_ok (f, f->supervisor, m, &result);
+    g_assert_cmpuint (result.records->len, ==, 0);
+    g_assert_cmpint (CD_RECORD (ticket (f, TICKET))->version, ==, CD_RECORD (before)->version + 1);
+  }
+
+  /* Breached: red, without a note. */
+  f->ctx.now = RED_TIME;
+  step (f, f->supervisor, "ticket.acknowledge", TICKET, "{\"level\": \"red\", \"note\": null}");
+  t = ticket (f, TICKET);
+  g_assert_cmpuint (t->acknowledgements->len, ==, 2);
+  ack = cd_ticket_get_acknowledgement (t, CD_SLA_STATE_RED);
+  g_assert_nonnull (ack);
+  g_assert_cmpint (ack->at, ==, RED_TIME);
+  g_assert_null (ack->note);
+  g_assert_cmpint (cd_ticket_get_acknowledgement (t, CD_SLA_STATE_AMBER)->at, ==, AMBER_TIME);
+
+  /* The codec carries it, under sla. */
+  json = cd_record_to_json (CD_RECORD (t));
+  {
+    JsonObject *sla = json_object_get_object_member (json_node_get_object (json), "sla");
+    JsonArray *acks = json_object_get_array_member (sla, "acknowledgements");
+
+    g_assert_nonnull (acks);
+    g_assert_cmpuint (json_array_get_length (acks), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (acks, 1), "level"), ==, "red");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (acks, 0), "by"), ==, "supervisor");
+  }
+  decoded = cd_record_new_from_json (CD_TYPE_TICKET, json, CD_DECODE_STRICT, &error);
+  g_assert_no_error (error);
+  g_assert_true (cd_record_equal (decoded, CD_RECORD (t)));
+
+  /* Red covers amber: a ticket that went red unnoticed can be
+   * acknowledged at amber too. */
+  put_ticket (f, TICKET_2, CD_TICKET_STATUS_ASSIGNED);
+  step (f, f->supervisor, "ticket.acknowledge", TICKET_2, "{\"level\": \"amber\"}");
+  g_assert_nonnull (cd_ticket_get_acknowledgement (ticket (f, TICKET_2), CD_SLA_STATE_AMBER));
+}
+
+static void
+test_acknowledge_refused (Fixture       *f,
+                          gconstpointer  data)
+{
+  static const char * const invalid[] = {
+    "{\"level\": \"green\"}",
+    "{\"level\": \"met\"}",
+    "{\"level\": \"yellow\"}",
+    "{\"level\": 2}",
+    "{}",
+    "{\"level\": \"amber\", \"colour\": \"blue\"}",
+  };
+  g_autofree char *long_note = NULL;
+
+  f->ctx.now = RED_TIME;
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_auto(CdMutationResult) result = { 0 };
+      g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1, invalid[i]);
+      g_autofree char *message = NULL;
+
+      cd_mutation_result_init (&result);
+      message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_INVALID);
+    }
+  {
+    g_autoptr(GString) note = g_string_new ("{\"level\": \"red\", \"note\": \"");
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = NULL;
+    g_autofree char *message = NULL;
+
+    for (guint i = 0; i < 501; i++)
+      g_string_append_c (note, 'x');
+    g_string_append (note, "\"}");
+    m = make ("ticket.acknowledge", TICKET, -1, note->str);
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_INVALID);
+    g_assert_nonnull (strstr (message, "note"));
+  }
+
+  /* Only a shift supervisor. */
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1, "{\"level\": \"red\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->dispatcher, m, &result, CD_MUTATION_ERROR_FORBIDDEN);
+    cd_mutation_result_clear (&result);
+    cd_mutation_result_init (&result);
+    g_free (message);
+    message = run_fails (f, f->manager, m, &result, CD_MUTATION_ERROR_FORBIDDEN);
+  }
+
+  /* An unknown ticket. */
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", MISSING, -1, "{\"level\": \"red\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_NOT_FOUND);
+  }
+
+  /* A ticket whose timers no longer run. */
+  put_ticket (f, TICKET_2, CD_TICKET_STATUS_CANCELLED);
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET_2, -1, "{\"level\": \"red\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_INVALID_TRANSITION);
+    g_assert_nonnull (strstr (message, "cancelled"));
+  }
+
+  /* All green: nothing to acknowledge yet. */
+  f->ctx.now = NOW - 590;
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, -1, "{\"level\": \"amber\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_INVALID_TRANSITION);
+  }
+
+  /* A stale version is a conflict. */
+  f->ctx.now = RED_TIME;
+  {
+    g_auto(CdMutationResult) result = { 0 };
+    g_autoptr(CdMutation) m = make ("ticket.acknowledge", TICKET, 7, "{\"level\": \"red\"}");
+    g_autofree char *message = NULL;
+
+    cd_mutation_result_init (&result);
+    message = run_fails (f, f->supervisor, m, &result, CD_MUTATION_ERROR_CONFLICT);
+  }
+}
+
 /* ticket.update ----------------------------------------------------------------- */
 
 static void
@@ -1484,6 +1682,7 @@ test_permissions (Fixture       *f,
     { "user.create",       "....x." },
     { "user.update",       "....x." },
     { "user.set_password", "....x." },
+    { "ticket.acknowledge", ".x...." },
   };
   static const CdRole roles[] = {
     CD_ROLE_DISPATCHER, CD_ROLE_SUPERVISOR, CD_ROLE_CALLBACK_AGENT,
@@ -1770,6 +1969,8 @@ main (int   argc,
   ADD ("status/crew-device", test_status_crew_device);
   ADD ("pause-resume", test_pause_resume);
   ADD ("pause-resume/status", test_resume_status);
+  ADD ("acknowledge", test_acknowledge);
+  ADD ("acknowledge/refused", test_acknowledge_refused);
   ADD ("update", test_update);
   ADD ("update/needs-version", test_update_needs_version);
   ADD ("callback/unreachable", test_callback_unreachable);

@@ -541,6 +541,56 @@ cd_city_job_skills (CdCategory  category,
   return skills;
 }
 
+char **
+cd_city_category_skills (CdCategory category,
+                         CdUtility  utility,
+                         CdUrgency  urgency)
+{
+  const char *first = NULL;
+  const char *second = NULL;
+
+  switch (category)
+    {
+    case CD_CATEGORY_POWER_OUTAGE:
+      first = urgency == CD_URGENCY_EMERGENCY ? "hv-switching" : "lv-repair";
+      break;
+    case CD_CATEGORY_NO_POWER:
+    case CD_CATEGORY_VOLTAGE_QUALITY:
+      first = "lv-repair";
+      break;
+    case CD_CATEGORY_LEAK:
+      first = "pipe-repair";
+      break;
+    case CD_CATEGORY_BURST_PIPE:
+      first = "pipe-repair";
+      second = "welding";
+      break;
+    case CD_CATEGORY_NO_HEAT:
+    case CD_CATEGORY_LOW_TEMPERATURE:
+      first = "radiator";
+      break;
+    case CD_CATEGORY_METER:
+      first = utility == CD_UTILITY_POWER ? "meter" : "heat-meter";
+      break;
+    case CD_CATEGORY_NEW_CONNECTION:
+      first = utility == CD_UTILITY_POWER ? "lv-repair" : "pipe-repair";
+      break;
+    case CD_CATEGORY_BILLING:
+    case CD_CATEGORY_INQUIRY:
+    case CD_CATEGORY_COMPLAINT:
+    default:
+      return NULL;
+    }
+
+  {
+    char **skills = g_new0 (char *, 3);
+
+    skills[0] = g_strdup (first);
+    skills[1] = g_strdup (second);
+    return skills;
+  }
+}
+
 /* The river ------------------------------------------------------------------ */
 
 /* The Lan River flows from north to south; x of its middle at height y. */

@@ -193,6 +193,14 @@ char                **cd_city_job_skills          (CdCategory    category,
                                                    CdUtility     utility,
                                                    CdUrgency     urgency,
                                                    GRand        *rand);
+/* The skills a job of @category always needs, without chance: the rule
+ * intake applies to a report that names none. Always among what
+ * cd_city_job_skills() may give (which sometimes adds one: a cable fault
+ * in an outage; a substation instead of a radiator for a home without
+ * heat). NULL for office work. */
+char                **cd_city_category_skills     (CdCategory    category,
+                                                   CdUtility     utility,
+                                                   CdUrgency     urgency);
 
 /* Polylines (GArray of CdCityPoint). */
 double                cd_city_polyline_length     (const GArray *polyline);

@@ -66,6 +66,12 @@ static const ArgSpec pause_args[] = {
   { "reason", ARG_TEXT, TRUE, 500 },
 };
 
+enum { ACK_LEVEL, ACK_NOTE };
+static const ArgSpec acknowledge_args[] = {
+  { "level", ARG_ENUM, TRUE, 0, cd_sla_state_get_type },
+  { "note", ARG_STRING, FALSE, 500 },
+};
+
 enum { RECORD_OUTCOME, RECORD_NOTE, RECORD_SATISFACTION, RECORD_SOLVED, RECORD_COMMENT, RECORD_OWNER };
 static const ArgSpec record_args[] = {
   { "outcome", ARG_ENUM, TRUE, 0, cd_callback_outcome_get_type },
@@ -168,6 +174,8 @@ static const OpInfo ops[CD_MUTATION_N_OPS] = {
   [CD_MUTATION_OP_USER_UPDATE] = { "user.update", ROLE (CD_ROLE_ADMIN), SPEC (user_update_args), TARGET_EXISTING },
   [CD_MUTATION_OP_USER_SET_PASSWORD] = { "user.set_password", ROLE (CD_ROLE_ADMIN), SPEC (set_password_args),
                                          TARGET_EXISTING },
+  [CD_MUTATION_OP_TICKET_ACKNOWLEDGE] = { "ticket.acknowledge", ROLE (CD_ROLE_SUPERVISOR), SPEC (acknowledge_args),
+                                          TARGET_EXISTING },
 };
 
 /* Ticket status transitions by ticket.set_status: bit per target status. */
@@ -808,6 +816,12 @@ decode_args (CdMutation  *m,
     case CD_MUTATION_OP_USER_SET_PASSWORD:
       if (!check_password (values[PASSWORD_PASSWORD].string, error))
         return FALSE;
+      break;
+    case CD_MUTATION_OP_TICKET_ACKNOWLEDGE:
+      if (values[ACK_LEVEL].value != CD_SLA_STATE_AMBER && values[ACK_LEVEL].value != CD_SLA_STATE_RED)
+        return fail (error, CD_MUTATION_ERROR_INVALID,
+                     _("Argument “level” of %s must be “amber” or “red”, the escalation levels a supervisor acknowledges."),
+                     info->name);
       break;
     case CD_MUTATION_OP_TICKET_CREATE:
     case CD_MUTATION_OP_TICKET_SET_STATUS:
@@ -1482,6 +1496,56 @@ apply_ticket_resume (Apply   *a,
   if (!cd_sla_resume (copy, ticket_calendar (a, copy), a->ctx->now, &local_error))
     return sla_failed (local_error, error);
   copy->status = status_after_pause (copy);
+  emit_changed (a, CD_RECORD (ticket), CD_RECORD (copy));
+
+  return TRUE;
+}
+
+/* A shift supervisor takes note of an escalation: its level is not
+ * raised again for this ticket. Only a level some running timer has
+ * reached can be acknowledged (red covers amber: a red timer was amber
+ * first); acknowledging it again changes nothing. */
+static gboolean
+apply_ticket_acknowledge (Apply   *a,
+                          GError **error)
+{
+  g_autoptr(CdTicket) ticket = NULL;
+  g_autoptr(CdTicket) copy = NULL;
+  CdSlaState level = a->args[ACK_LEVEL].value;
+  CdCalendar *calendar;
+  gboolean reached = FALSE;
+
+  if ((ticket = load_existing (a, CD_TYPE_TICKET, a->m->target, error)) == NULL ||
+      !check_version (a, CD_RECORD (ticket), error))
+    return FALSE;
+
+  if (!cd_ticket_is_open (ticket))
+    return fail (error, CD_MUTATION_ERROR_INVALID_TRANSITION,
+                 _("Ticket %s is “%s”: its time limits no longer run, so there is no escalation to acknowledge."),
+                 ticket_label (ticket), status_nick (ticket->status));
+
+  if (cd_ticket_get_acknowledgement (ticket, level) != NULL)
+    return TRUE;
+
+  calendar = ticket_calendar (a, ticket);
+  for (guint kind = 0; kind < CD_N_SLA_KINDS && !reached; kind++)
+    {
+      CdSlaStatus status;
+
+      cd_sla_evaluate (ticket, kind, calendar, a->ctx->now, &status);
+      reached = status.state == CD_SLA_STATE_RED ||
+                (level == CD_SLA_STATE_AMBER && status.state == CD_SLA_STATE_AMBER);
+    }
+  if (!reached)
+    return fail (error, CD_MUTATION_ERROR_INVALID_TRANSITION,
+                 _("No time limit of ticket %s is at %s, so there is no escalation to acknowledge. Reload it to see its timers."),
+                 ticket_label (ticket), enum_nick (CD_TYPE_SLA_STATE, level));
+
+  copy = cd_record_copy (CD_RECORD (ticket));
+  if (copy->acknowledgements == NULL)
+    copy->acknowledgements = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (copy->acknowledgements,
+                   cd_sla_ack_new (level, a->ctx->actor->username, a->ctx->now, a->args[ACK_NOTE].string));
   emit_changed (a, CD_RECORD (ticket), CD_RECORD (copy));
 
   return TRUE;
@@ -2324,6 +2388,9 @@ cd_mutation_apply (CdMutation                  *self,
       break;
     case CD_MUTATION_OP_USER_SET_PASSWORD:
       ok = apply_user_set_password (&a, error);
+      break;
+    case CD_MUTATION_OP_TICKET_ACKNOWLEDGE:
+      ok = apply_ticket_acknowledge (&a, error);
       break;
     default:
       g_assert_not_reached ();

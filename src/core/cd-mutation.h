@@ -52,6 +52,12 @@
  *   user.update         user         any of display_name, role, crew_id, active; username
  *                                    only if unchanged (tickets name owners by username)
  *   user.set_password   user         password
+ *   ticket.acknowledge  ticket       level ("amber" or "red", required), note (≤ 500):
+ *                                    a shift supervisor takes note of an escalation;
+ *                                    the ticket records who, when and the note under
+ *                                    sla.acknowledgements, and the level is not escalated
+ *                                    again. Only a level a running timer has reached (red
+ *                                    counts as amber too); again: no change
  *
  * Creating ops (ticket.create, user.create) take expected_version 0 or none,
  * and fail with a conflict when the target exists.
@@ -71,6 +77,7 @@
  *   user.create                                                         x
  *   user.update                                                         x
  *   user.set_password                                                   x
+ *   ticket.acknowledge                 x
  *
  *   * a crew device may move only tickets assigned to its own crew_id, and
  *     only to contacted, en-route, on-site or resolved.
@@ -153,9 +160,10 @@ typedef enum {
   CD_MUTATION_OP_USER_CREATE,
   CD_MUTATION_OP_USER_UPDATE,
   CD_MUTATION_OP_USER_SET_PASSWORD,
+  CD_MUTATION_OP_TICKET_ACKNOWLEDGE,
 } CdMutationOp;
 
-#define CD_MUTATION_N_OPS (CD_MUTATION_OP_USER_SET_PASSWORD + 1)
+#define CD_MUTATION_N_OPS (CD_MUTATION_OP_TICKET_ACKNOWLEDGE + 1)
 
 /* The username of the server's automatic dispatcher, the only actor that
  * may assign with source "auto". user.create refuses it. */

@@ -4,9 +4,12 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cd-model.h"
 #include "cd-sla-clock.h"
@@ -68,6 +71,7 @@ typedef enum {
   STMT_LOOKUP_SESSION,
   STMT_REMOVE_SESSION,
   STMT_PURGE_SESSIONS,
+  STMT_REMOVE_USER_SESSIONS,
   STMT_FIND_MUTATION,
   STMT_ADD_MUTATION,
   STMT_PURGE_MUTATIONS,
@@ -85,9 +89,17 @@ typedef enum {
   STMT_CLIENT_GET,
   STMT_CLIENT_SET,
   STMT_CLEAR_POSITIONS,
+  STMT_SYNC_NORMAL,
+  STMT_SYNC_FULL,
+  STMT_TRAIL_ADD,
+  STMT_TRAIL_TRIM,
+  STMT_TRAIL_TRIM_ALL,
+  STMT_TRAIL_LIST,
+  STMT_TRAIL_LIST_ALL,
+  STMT_CLEAR_TRAILS,
 } Stmt;
 
-#define N_STMTS (STMT_CLEAR_POSITIONS + 1)
+#define N_STMTS (STMT_CLEAR_TRAILS + 1)
 
 /* Filter bits of STMT_OPEN_TICKETS + mask. */
 #define FILTER_STATUS 1
@@ -102,6 +114,12 @@ struct _CdStore
   char          *path;
   guint          schema_version;
   guint          depth;          /* 0: autocommit; 1: BEGIN; > 1: savepoints */
+  gint           dir_synced;     /* atomic: cd_store_sync_wal() synced the folder once */
+
+  /* cd_store_set_wal_watch() */
+  CdStoreWalFunc wal_func;
+  gpointer       wal_data;
+  guint          wal_inline_limit;
 
   sqlite3_stmt  *stmts[N_STMTS];
   sqlite3_stmt  *kind_stmts[N_KINDS][N_OPS];
@@ -278,6 +296,21 @@ static const char * const migrations[] = {
   "  value TEXT"
   ") WITHOUT ROWID;"
   "PRAGMA user_version = 3;",
+
+  /* 4: crews' recent trails, on the server. Like the latest position, a
+   * trail is ephemeral and outside the change log: the server keeps a
+   * bounded history per crew (a time window and a number of points) and
+   * deletes what falls out of it. */
+  "CREATE TABLE crew_trails ("
+  "  crew_id   TEXT NOT NULL REFERENCES crews (id) ON DELETE CASCADE,"
+  "  at        INTEGER NOT NULL,"
+  "  lat       REAL NOT NULL,"
+  "  lon       REAL NOT NULL,"
+  "  heading   REAL NOT NULL DEFAULT 0,"
+  "  speed_kmh REAL NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (crew_id, at)"
+  ") WITHOUT ROWID;"
+  "PRAGMA user_version = 4;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CD_STORE_SCHEMA_VERSION);
@@ -312,6 +345,7 @@ static const Probe probes[] = {
   { 3, "SELECT (SELECT min(seq) FROM outbox), (SELECT max(seq) FROM outbox)" },
   { 3, "SELECT (SELECT min(id) FROM conflicts), (SELECT max(id) FROM conflicts)" },
   { 3, "SELECT (SELECT min(key) FROM client_meta), (SELECT max(key) FROM client_meta)" },
+  { 4, "SELECT (SELECT min(crew_id) FROM crew_trails), (SELECT max(crew_id) FROM crew_trails)" },
 };
 
 /* Statements -------------------------------------------------------------- */
@@ -415,6 +449,7 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "lookup_session", "SELECT user_id, expires_at FROM sessions WHERE digest = ?1 AND expires_at > ?2" },
   [STMT_REMOVE_SESSION] = { "remove_session", "DELETE FROM sessions WHERE digest = ?1" },
   [STMT_PURGE_SESSIONS] = { "purge_sessions", "DELETE FROM sessions WHERE expires_at <= ?1" },
+  [STMT_REMOVE_USER_SESSIONS] = { "remove_user_sessions", "DELETE FROM sessions WHERE user_id = ?1" },
   [STMT_FIND_MUTATION] = { "find_mutation", "SELECT result, user_id FROM mutation_log WHERE id = ?1" },
   [STMT_ADD_MUTATION] = {
     "add_mutation", "INSERT INTO mutation_log (id, user_id, at, result) VALUES (?1, ?2, ?3, ?4)" },
@@ -457,6 +492,23 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "INSERT INTO client_meta (key, value) VALUES (?1, ?2)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value" },
   [STMT_CLEAR_POSITIONS] = { "clear_positions", "DELETE FROM crew_positions" },
+  [STMT_SYNC_NORMAL] = { "sync_normal", "PRAGMA synchronous = NORMAL" },
+  [STMT_SYNC_FULL] = { "sync_full", "PRAGMA synchronous = FULL" },
+  [STMT_TRAIL_ADD] = {
+    "trail_add",
+    "INSERT INTO crew_trails (crew_id, at, lat, lon, heading, speed_kmh)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (crew_id, at) DO NOTHING" },
+  [STMT_TRAIL_TRIM] = { "trail_trim", "DELETE FROM crew_trails WHERE crew_id = ?1 AND at < ?2" },
+  [STMT_TRAIL_TRIM_ALL] = { "trail_trim_all", "DELETE FROM crew_trails WHERE at < ?1" },
+  [STMT_TRAIL_LIST] = {
+    "trail_list",
+    "SELECT crew_id, at, lat, lon, heading, speed_kmh FROM crew_trails"
+    " WHERE crew_id = ?1 AND at > ?2 ORDER BY at" },
+  [STMT_TRAIL_LIST_ALL] = {
+    "trail_list_all",
+    "SELECT crew_id, at, lat, lon, heading, speed_kmh FROM crew_trails"
+    " WHERE at > ?1 ORDER BY crew_id, at" },
+  [STMT_CLEAR_TRAILS] = { "clear_trails", "DELETE FROM crew_trails" },
 };
 
 typedef struct {
@@ -664,6 +716,9 @@ check_transaction (CdStore  *self,
 }
 
 /* Helpers ----------------------------------------------------------------- */
+
+static char *column_dup (sqlite3_stmt *stmt,
+                         int           col);
 
 static const char *
 enum_nick (GType type,
@@ -1322,8 +1377,182 @@ cd_store_set_synchronous_full (CdStore  *self,
     return FALSE;
 
   /* The server's writer: 32 MiB of page cache keeps the hot indexes in
-   * memory, so a commit writes pages instead of reading them first. */
-  return !full || exec_sql (self, "PRAGMA cache_size = -32768", error);
+   * memory, so a commit writes pages instead of reading them first; the
+   * savepoint journal of each mutation stays in memory instead of going
+   * to a temporary file once it passes 64 KiB (a write per page touched). */
+  return !full || (exec_sql (self, "PRAGMA cache_size = -32768", error) &&
+                   exec_sql (self, "PRAGMA temp_store = MEMORY", error));
+}
+
+/**
+ * cd_store_set_deferred_sync:
+ * @deferred: %TRUE to leave the WAL unsynced at the following commits
+ *
+ * For a writer in synchronous=FULL: with @deferred the following commits
+ * are made as with synchronous=NORMAL, atomic and consistent but not yet
+ * durable, and the caller makes them durable with cd_store_sync_wal()
+ * before it tells anyone that they happened. The server commits a group
+ * of mutations this way and syncs it outside its write lock, while the
+ * next group is being applied. Checkpoints still sync the WAL before
+ * they copy it. Not inside a transaction.
+ */
+gboolean
+cd_store_set_deferred_sync (CdStore   *self,
+                            gboolean   deferred,
+                            GError   **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  return run (self, self->stmts[deferred ? STMT_SYNC_NORMAL : STMT_SYNC_FULL], error);
+}
+
+static gboolean
+sync_path (const char  *path,
+           gboolean     directory,
+           GError     **error)
+{
+  int fd = g_open (path, (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC, 0);
+  int saved_errno;
+  int rc;
+
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      goto fail;
+    }
+
+  rc = directory ? fsync (fd) : fdatasync (fd);
+  saved_errno = errno;
+  close (fd);
+  if (rc == 0)
+    return TRUE;
+
+fail:
+  {
+    g_autofree char *name = g_filename_display_name (path);
+
+    g_set_error (error, CD_STORE_ERROR, saved_errno == ENOSPC ? CD_STORE_ERROR_FULL : CD_STORE_ERROR_IO,
+                 _("Could not write “%s” to the disk (%s). Check that the disk is present "
+                   "and has space."), name, g_strerror (saved_errno));
+    return FALSE;
+  }
+}
+
+/**
+ * cd_store_sync_wal:
+ *
+ * Makes every commit written to the store's file so far durable, by
+ * whichever connection: one fdatasync of the WAL file (and, the first
+ * time, of its folder, as SQLite does at a WAL's first sync). For commits
+ * made under cd_store_set_deferred_sync().
+ *
+ * Unlike the rest of the API it may run on any thread, while another
+ * thread uses the store: it touches nothing of the connection.
+ */
+gboolean
+cd_store_sync_wal (CdStore  *self,
+                   GError  **error)
+{
+  g_autofree char *wal = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (self->path[0] == '\0' || strcmp (self->path, ":memory:") == 0)
+    return TRUE;
+
+  wal = g_strconcat (self->path, "-wal", NULL);
+  if (!sync_path (wal, FALSE, error))
+    return FALSE;
+
+  if (!g_atomic_int_get (&self->dir_synced))
+    {
+      g_autofree char *dir = g_path_get_dirname (self->path);
+
+      if (!sync_path (dir, TRUE, error))
+        return FALSE;
+      g_atomic_int_set (&self->dir_synced, 1);
+    }
+
+  return TRUE;
+}
+
+static int
+wal_hook_cb (gpointer    data,
+             sqlite3    *db,
+             const char *name,
+             int         frames)
+{
+  CdStore *self = data;
+
+  if (self->wal_func != NULL)
+    self->wal_func (self->wal_data, (guint) MAX (frames, 0));
+
+  /* The safety net: the watcher did not keep up. */
+  if (self->wal_inline_limit > 0 && frames >= (int) self->wal_inline_limit)
+    sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+  return SQLITE_OK;
+}
+
+/**
+ * cd_store_set_wal_watch:
+ * @inline_limit: WAL frames past which a commit checkpoints by itself
+ * @func: called after every commit with the frames in the WAL
+ *
+ * Takes checkpoints off this connection's commits: instead of SQLite's
+ * automatic checkpoint at 1,000 frames, @func learns the WAL's size after
+ * each commit, and another connection checkpoints (cd_store_checkpoint()),
+ * while this one goes on writing. Only past @inline_limit frames does a
+ * commit checkpoint itself, as before. @func runs inside the commit, on
+ * the committing thread: it must be quick and must not use the store.
+ */
+void
+cd_store_set_wal_watch (CdStore        *self,
+                        guint           inline_limit,
+                        CdStoreWalFunc  func,
+                        gpointer        user_data)
+{
+  g_return_if_fail (CD_IS_STORE (self));
+
+  self->wal_func = func;
+  self->wal_data = user_data;
+  self->wal_inline_limit = inline_limit;
+  sqlite3_wal_hook (self->db, wal_hook_cb, self);
+}
+
+/**
+ * cd_store_checkpoint:
+ * @complete: (out) (optional): whether the whole WAL, as it was when the
+ *   checkpoint began, is now in the file
+ *
+ * Copies what the WAL holds into the database file without blocking
+ * writers or readers (a passive checkpoint): frames written meanwhile, or
+ * still read by another connection, stay for the next one. Once the WAL
+ * is complete, the next write starts it over from the beginning; with a
+ * writer going on, only a checkpoint made while it waits gets there.
+ */
+gboolean
+cd_store_checkpoint (CdStore   *self,
+                     gboolean  *complete,
+                     GError   **error)
+{
+  int log = 0, done = 0;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (self->depth == 0, FALSE);
+
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  if (complete != NULL)
+    *complete = rc == SQLITE_OK && log == done;
+  return TRUE;
 }
 
 /**
@@ -1766,6 +1995,55 @@ cd_store_load_kind (CdStore     *self,
   return cd_store_load (self, type, id, error);
 }
 
+/**
+ * cd_store_load_json:
+ * @kind: "ticket", "crew", ...
+ *
+ * The stored JSON text of a live record, as cd_store_save() wrote it (a
+ * crew's without its position), without decoding it.
+ *
+ * Returns: (transfer full): the text, or %NULL with
+ *   CD_STORE_ERROR_NOT_FOUND (also for a tombstone or an unknown kind)
+ */
+char *
+cd_store_load_json (CdStore     *self,
+                    const char  *kind,
+                    const char  *id,
+                    GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  GType type;
+  Kind k;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  type = cd_record_type_from_kind (kind);
+  if (type == G_TYPE_INVALID || !kind_for_type (type, &k))
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("Crewdesk does not store records of kind “%.64s”."), kind);
+      return NULL;
+    }
+
+  stmt = self->kind_stmts[k][OP_LOAD];
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) == SQLITE_TEXT)
+    return g_strndup ((const char *) sqlite3_column_text (stmt, 0), sqlite3_column_bytes (stmt, 0));
+  if (rc == SQLITE_ROW)
+    set_corrupt_record_error (self, k, _("the row has no data"), error);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                 _("There is no %s “%s”. It may have been deleted."), kinds[k].kind, id);
+  else
+    store_error (self, rc, error);
+
+  return NULL;
+}
+
 /* Every live record of a kind, by id: for snapshots. */
 GPtrArray *
 cd_store_list_all (CdStore  *self,
@@ -2083,6 +2361,153 @@ cd_store_set_crew_position (CdStore     *self,
   return TRUE;
 }
 
+/* Trails ------------------------------------------------------------------ */
+
+void
+cd_trail_point_free (CdTrailPoint *point)
+{
+  if (point == NULL)
+    return;
+
+  g_free (point->crew_id);
+  g_free (point);
+}
+
+/**
+ * cd_store_add_trail_point:
+ *
+ * Keeps a point of a crew's trail, outside the change log. A second point
+ * of the same crew and second is ignored.
+ *
+ * Returns: %TRUE, or %FALSE with CD_STORE_ERROR_NOT_FOUND for an unknown
+ *   crew
+ */
+gboolean
+cd_store_add_trail_point (CdStore             *self,
+                          const CdTrailPoint  *point,
+                          GError             **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (point != NULL && point->crew_id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_TRAIL_ADD];
+  bind_text (stmt, 1, point->crew_id);
+  sqlite3_bind_int64 (stmt, 2, point->at);
+  sqlite3_bind_double (stmt, 3, point->lat);
+  sqlite3_bind_double (stmt, 4, point->lon);
+  sqlite3_bind_double (stmt, 5, point->heading);
+  sqlite3_bind_double (stmt, 6, point->speed_kmh);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      g_set_error (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND,
+                   _("There is no crew “%s”. It may have been deleted."), point->crew_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * cd_store_trim_trail:
+ * @crew_id: (nullable): a crew, or %NULL for every crew
+ * @before: drop the points older than this
+ */
+gboolean
+cd_store_trim_trail (CdStore     *self,
+                     const char  *crew_id,
+                     gint64       before,
+                     GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  if (crew_id != NULL)
+    {
+      stmt = self->stmts[STMT_TRAIL_TRIM];
+      bind_text (stmt, 1, crew_id);
+      sqlite3_bind_int64 (stmt, 2, before);
+    }
+  else
+    {
+      stmt = self->stmts[STMT_TRAIL_TRIM_ALL];
+      sqlite3_bind_int64 (stmt, 1, before);
+    }
+
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_list_trail_points:
+ * @crew_id: (nullable): a crew, or %NULL for every crew
+ * @after: only points later than this
+ *
+ * Returns: (transfer full) (element-type CdTrailPoint): the points, by
+ *   crew, then oldest first
+ */
+GPtrArray *
+cd_store_list_trail_points (CdStore     *self,
+                            const char  *crew_id,
+                            gint64       after,
+                            GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GPtrArray) points = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  points = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+  if (crew_id != NULL)
+    {
+      stmt = self->stmts[STMT_TRAIL_LIST];
+      bind_text (stmt, 1, crew_id);
+      sqlite3_bind_int64 (stmt, 2, after);
+    }
+  else
+    {
+      stmt = self->stmts[STMT_TRAIL_LIST_ALL];
+      sqlite3_bind_int64 (stmt, 1, after);
+    }
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CdTrailPoint *point = g_new0 (CdTrailPoint, 1);
+
+      point->crew_id = column_dup (stmt, 0);
+      point->at = sqlite3_column_int64 (stmt, 1);
+      point->lat = sqlite3_column_double (stmt, 2);
+      point->lon = sqlite3_column_double (stmt, 3);
+      point->heading = sqlite3_column_double (stmt, 4);
+      point->speed_kmh = sqlite3_column_double (stmt, 5);
+      g_ptr_array_add (points, point);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&points);
+}
+
 /**
  * cd_store_list_callbacks_due:
  * @status: which callbacks (usually CD_CALLBACK_STATUS_PENDING)
@@ -2325,6 +2750,25 @@ cd_store_remove_session (CdStore     *self,
 
   stmt = self->stmts[STMT_REMOVE_SESSION];
   bind_text (stmt, 1, digest);
+  return run (self, stmt, error);
+}
+
+/* Ends every session of a user (a new password, a disabled account). */
+gboolean
+cd_store_remove_user_sessions (CdStore     *self,
+                               const char  *user_id,
+                               GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_REMOVE_USER_SESSIONS];
+  bind_text (stmt, 1, user_id);
   return run (self, stmt, error);
 }
 
@@ -2974,7 +3418,8 @@ cd_store_clear_records (CdStore  *self,
   if (!check_transaction (self, error))
     return FALSE;
 
-  if (!run (self, self->stmts[STMT_CLEAR_POSITIONS], error))
+  if (!run (self, self->stmts[STMT_CLEAR_POSITIONS], error) ||
+      !run (self, self->stmts[STMT_CLEAR_TRAILS], error))
     return FALSE;
   for (guint k = 0; k < N_KINDS; k++)
     if (!run (self, self->kind_stmts[k][OP_CLEAR], error))

@@ -5,15 +5,18 @@
  * cd_record_to_json_string() (the codec is the single truth), plus a few
  * columns extracted in C for the queries the views need.
  *
- * Threads: a CdStore is used by one thread at a time. The server opens one
- * per worker thread (WAL lets them read in parallel; writers queue on the
- * busy timeout) or serialises access with a lock.
+ * Threads: a CdStore is used by one thread at a time (cd_store_sync_wal()
+ * excepted). The server opens one per worker thread (WAL lets them read in
+ * parallel; writers queue on the busy timeout) or serialises access with a
+ * lock.
  *
  * Durability: the store runs in WAL mode with synchronous=NORMAL. A commit
  * is atomic and the file never corrupts, but the last commits before a power
  * cut or an OS crash (not an application crash) may be lost, because the
  * WAL is synced at checkpoints only. The server, which must have a mutation
- * on disk before it replies, calls cd_store_set_synchronous_full().
+ * on disk before it replies, calls cd_store_set_synchronous_full(), and
+ * for its group commits cd_store_set_deferred_sync() with
+ * cd_store_sync_wal() after the commit, before the reply.
  *
  * Revisions: the server takes a revision with cd_store_next_rev() inside
  * the transaction that saves the change, sets record->rev, bumps
@@ -52,7 +55,7 @@ GQuark cd_store_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version), and the
  * PRAGMA application_id that marks a file as Crewdesk's ("CDsk"). */
-#define CD_STORE_SCHEMA_VERSION 3
+#define CD_STORE_SCHEMA_VERSION 4
 #define CD_STORE_APPLICATION_ID 0x4344736b
 
 #define CD_TYPE_STORE (cd_store_get_type ())
@@ -90,6 +93,23 @@ gboolean    cd_store_set_synchronous_full (CdStore              *self,
                                            GError              **error);
 gboolean    cd_store_check                (CdStore              *self,
                                            GError              **error);
+/* Server: group commit with the sync outside the write lock (see the
+ * functions' documentation). cd_store_sync_wal() may run on any thread. */
+gboolean    cd_store_set_deferred_sync    (CdStore              *self,
+                                           gboolean              deferred,
+                                           GError              **error);
+gboolean    cd_store_sync_wal             (CdStore              *self,
+                                           GError              **error);
+/* Server: checkpoints on another connection, off the writer's commits. */
+typedef void (*CdStoreWalFunc) (gpointer user_data,
+                                guint    frames);
+void        cd_store_set_wal_watch        (CdStore              *self,
+                                           guint                 inline_limit,
+                                           CdStoreWalFunc        func,
+                                           gpointer              user_data);
+gboolean    cd_store_checkpoint           (CdStore              *self,
+                                           gboolean             *complete,
+                                           GError              **error);
 
 /* Transactions nest: the outermost is BEGIN IMMEDIATE ... COMMIT, inner
  * ones are savepoints, so an inner rollback undoes only its own work. */
@@ -121,6 +141,10 @@ gpointer    cd_store_load                 (CdStore              *self,
                                            const char           *id,
                                            GError              **error);
 gpointer    cd_store_load_kind            (CdStore              *self,
+                                           const char           *kind,
+                                           const char           *id,
+                                           GError              **error);
+char       *cd_store_load_json            (CdStore              *self,
                                            const char           *kind,
                                            const char           *id,
                                            GError              **error);
@@ -161,6 +185,28 @@ gboolean    cd_store_set_crew_position    (CdStore              *self,
                                            double                heading,
                                            double                speed_kmh,
                                            gint64                at,
+                                           GError              **error);
+/* Server: a crew's recent trail (schema 4), ephemeral like positions:
+ * outside the change log, bounded by the server. */
+typedef struct {
+  char   *crew_id;
+  double  lat, lon, heading, speed_kmh;
+  gint64  at;          /* Unix seconds, server clock */
+} CdTrailPoint;
+
+void cd_trail_point_free (CdTrailPoint *point);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CdTrailPoint, cd_trail_point_free)
+
+gboolean    cd_store_add_trail_point      (CdStore              *self,
+                                           const CdTrailPoint   *point,
+                                           GError              **error);
+gboolean    cd_store_trim_trail           (CdStore              *self,
+                                           const char           *crew_id,
+                                           gint64                before,
+                                           GError              **error);
+GPtrArray  *cd_store_list_trail_points    (CdStore              *self,
+                                           const char           *crew_id,
+                                           gint64                after,
                                            GError              **error);
 GPtrArray  *cd_store_list_callbacks_due   (CdStore              *self,
                                            CdCallbackStatus      status,
@@ -204,6 +250,9 @@ char       *cd_store_lookup_session       (CdStore              *self,
                                            GError              **error);
 gboolean    cd_store_remove_session       (CdStore              *self,
                                            const char           *digest,
+                                           GError              **error);
+gboolean    cd_store_remove_user_sessions (CdStore              *self,
+                                           const char           *user_id,
                                            GError              **error);
 char       *cd_store_find_mutation        (CdStore              *self,
                                            const char           *mutation_id,
@@ -328,8 +377,8 @@ gboolean    cd_store_save_json            (CdStore              *self,
                                            const char           *json,
                                            gssize                length,
                                            GError              **error);
-/* Empties every record table and the positions (not the outbox, the
- * conflicts nor client values): a client replacing its rows with a
+/* Empties every record table, the positions and trails (not the outbox,
+ * the conflicts nor client values): a client replacing its rows with a
  * snapshot, inside its transaction. */
 gboolean    cd_store_clear_records        (CdStore              *self,
                                            GError              **error);

@@ -8,6 +8,7 @@
 #include "cd-ticket.h"
 
 G_DEFINE_FINAL_TYPE (CdSlaPause, cd_sla_pause, CD_TYPE_RECORD)
+G_DEFINE_FINAL_TYPE (CdSlaAck, cd_sla_ack, CD_TYPE_RECORD)
 G_DEFINE_FINAL_TYPE (CdTicket, cd_ticket, CD_TYPE_RECORD)
 
 #define PAUSE(name) G_STRUCT_OFFSET (CdSlaPause, name)
@@ -16,6 +17,15 @@ static const CdField pause_fields[] = {
   { "start", NULL, CD_FIELD_TIME, PAUSE (start), CD_FIELD_REQUIRED },
   { "end", NULL, CD_FIELD_TIME, PAUSE (end) },
   { "reason", NULL, CD_FIELD_STRING, PAUSE (reason), 0, 500 },
+};
+
+#define ACK(name) G_STRUCT_OFFSET (CdSlaAck, name)
+
+static const CdField ack_fields[] = {
+  { "level", NULL, CD_FIELD_ENUM, ACK (level), CD_FIELD_REQUIRED, 0, 0, 0, cd_sla_state_get_type },
+  { "by", NULL, CD_FIELD_STRING, ACK (by), CD_FIELD_REQUIRED, 64 },
+  { "at", NULL, CD_FIELD_TIME, ACK (at), CD_FIELD_REQUIRED },
+  { "note", NULL, CD_FIELD_STRING, ACK (note), 0, 500 },
 };
 
 #define T(name) G_STRUCT_OFFSET (CdTicket, name)
@@ -52,6 +62,7 @@ static const CdField ticket_fields[] = {
   { "due_on_site", "sla", CD_FIELD_TIME, T (due_on_site) },
   { "due_resolved", "sla", CD_FIELD_TIME, T (due_resolved) },
   { "pauses", "sla", CD_FIELD_LIST, T (pauses), 0, 64, 0, 0, cd_sla_pause_get_type },
+  { "acknowledgements", "sla", CD_FIELD_LIST, T (acknowledgements), 0, 8, 0, 0, cd_sla_ack_get_type },
   { "created_at", NULL, CD_FIELD_TIME, T (created_at), CD_FIELD_REQUIRED },
   { "first_response_at", NULL, CD_FIELD_TIME, T (first_response_at) },
   { "on_site_at", NULL, CD_FIELD_TIME, T (on_site_at) },
@@ -75,6 +86,18 @@ cd_sla_pause_init (CdSlaPause *self)
 }
 
 static void
+cd_sla_ack_class_init (CdSlaAckClass *klass)
+{
+  cd_record_class_install_fields (CD_RECORD_CLASS (klass), "sla_ack", FALSE,
+                                  ack_fields, G_N_ELEMENTS (ack_fields));
+}
+
+static void
+cd_sla_ack_init (CdSlaAck *self)
+{
+}
+
+static void
 cd_ticket_class_init (CdTicketClass *klass)
 {
   cd_record_class_install_fields (CD_RECORD_CLASS (klass), "ticket", TRUE,
@@ -93,6 +116,32 @@ cd_sla_pause_new (gint64      start,
                   const char *reason)
 {
   return g_object_new (CD_TYPE_SLA_PAUSE, "start", start, "end", end, "reason", reason, NULL);
+}
+
+CdSlaAck *
+cd_sla_ack_new (CdSlaState  level,
+                const char *by,
+                gint64      at,
+                const char *note)
+{
+  return g_object_new (CD_TYPE_SLA_ACK, "level", level, "by", by, "at", at, "note", note, NULL);
+}
+
+CdSlaAck *
+cd_ticket_get_acknowledgement (CdTicket   *self,
+                               CdSlaState  level)
+{
+  g_return_val_if_fail (CD_IS_TICKET (self), NULL);
+
+  for (guint i = 0; self->acknowledgements != NULL && i < self->acknowledgements->len; i++)
+    {
+      CdSlaAck *ack = g_ptr_array_index (self->acknowledgements, i);
+
+      if (ack->level == level)
+        return ack;
+    }
+
+  return NULL;
 }
 
 CdTicket *

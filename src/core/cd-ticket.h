@@ -24,6 +24,26 @@ CdSlaPause *cd_sla_pause_new (gint64      start,
                               gint64      end,
                               const char *reason);
 
+/* A shift supervisor's acknowledgement of an escalation: the level
+ * (amber or red) no longer raises an escalation for the ticket. */
+#define CD_TYPE_SLA_ACK (cd_sla_ack_get_type ())
+G_DECLARE_FINAL_TYPE (CdSlaAck, cd_sla_ack, CD, SLA_ACK, CdRecord)
+
+struct _CdSlaAck
+{
+  CdRecord parent_instance;
+
+  CdSlaState  level;
+  char       *by;      /* the supervisor's username */
+  gint64      at;
+  char       *note;
+};
+
+CdSlaAck   *cd_sla_ack_new (CdSlaState  level,
+                            const char *by,
+                            gint64      at,
+                            const char *note);
+
 #define CD_TYPE_TICKET (cd_ticket_get_type ())
 G_DECLARE_FINAL_TYPE (CdTicket, cd_ticket, CD, TICKET, CdRecord)
 
@@ -66,6 +86,7 @@ struct _CdTicket
   gint64              due_on_site;
   gint64              due_resolved;
   GPtrArray          *pauses;        /* of CdSlaPause */
+  GPtrArray          *acknowledgements; /* of CdSlaAck, one per level at most */
 
   gint64              created_at;
   gint64              first_response_at;
@@ -83,6 +104,9 @@ gboolean    cd_category_get_utility (CdCategory  category,
                                      CdUtility  *utility);
 gboolean    cd_ticket_is_open      (CdTicket *self);
 gboolean    cd_ticket_is_paused    (CdTicket *self);
+/* The acknowledgement of @level (amber or red), or NULL. */
+CdSlaAck   *cd_ticket_get_acknowledgement (CdTicket   *self,
+                                           CdSlaState  level);
 gboolean    cd_ticket_repeats      (CdTicket    *existing,
                                     CdCategory   category,
                                     const char  *address,

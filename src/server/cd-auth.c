@@ -233,3 +233,187 @@ cd_throttle_record_success (CdThrottle *self,
   g_hash_table_remove (self->strikes, ukey);
   g_mutex_unlock (&self->lock);
 }
+
+/* The token cache ---------------------------------------------------------- */
+
+typedef struct
+{
+  char    *user_id;
+  GObject *user;
+  gint64   expires_at;  /* the session's end, server clock */
+  gint64   checked_at;  /* when it was read from the store */
+} TokenEntry;
+
+struct _CdTokenCache
+{
+  GMutex      lock;
+  GHashTable *entries;     /* token digest -> TokenEntry */
+  guint64     generation;  /* raised by every removal */
+  guint       max_entries;
+  gint64      revalidate;  /* seconds */
+};
+
+static void
+token_entry_free (gpointer data)
+{
+  TokenEntry *entry = data;
+
+  g_free (entry->user_id);
+  g_clear_object (&entry->user);
+  g_free (entry);
+}
+
+CdTokenCache *
+cd_token_cache_new (guint  max_entries,
+                    gint64 revalidate)
+{
+  CdTokenCache *self = g_new0 (CdTokenCache, 1);
+
+  g_mutex_init (&self->lock);
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, token_entry_free);
+  self->max_entries = MAX (max_entries, 1);
+  self->revalidate = revalidate;
+  return self;
+}
+
+void
+cd_token_cache_free (CdTokenCache *self)
+{
+  if (self == NULL)
+    return;
+
+  g_hash_table_unref (self->entries);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+gpointer
+cd_token_cache_lookup (CdTokenCache *self,
+                       const char   *digest,
+                       gint64        now,
+                       gint64       *expires_at)
+{
+  TokenEntry *entry;
+  gpointer user = NULL;
+
+  g_mutex_lock (&self->lock);
+  entry = g_hash_table_lookup (self->entries, digest);
+  if (entry != NULL && (now >= entry->expires_at || now >= entry->checked_at + self->revalidate ||
+                        now < entry->checked_at))
+    {
+      /* Expired, or time to read the store again (the clock going back
+       * counts too). */
+      g_hash_table_remove (self->entries, digest);
+      entry = NULL;
+    }
+  if (entry != NULL)
+    {
+      user = g_object_ref (entry->user);
+      if (expires_at != NULL)
+        *expires_at = entry->expires_at;
+    }
+  g_mutex_unlock (&self->lock);
+
+  return user;
+}
+
+guint64
+cd_token_cache_generation (CdTokenCache *self)
+{
+  guint64 generation;
+
+  g_mutex_lock (&self->lock);
+  generation = self->generation;
+  g_mutex_unlock (&self->lock);
+
+  return generation;
+}
+
+/* Makes room: expired entries first, then any, until a tenth is free. */
+static void
+token_cache_evict (CdTokenCache *self,
+                   gint64        now)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint target = self->max_entries - MAX (self->max_entries / 10, 1);
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (now >= ((TokenEntry *) value)->expires_at)
+      g_hash_table_iter_remove (&iter);
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_size (self->entries) > target && g_hash_table_iter_next (&iter, NULL, NULL))
+    g_hash_table_iter_remove (&iter);
+}
+
+void
+cd_token_cache_insert (CdTokenCache *self,
+                       const char   *digest,
+                       const char   *user_id,
+                       gpointer      user,
+                       gint64        expires_at,
+                       gint64        now,
+                       guint64       generation)
+{
+  TokenEntry *entry;
+
+  g_return_if_fail (G_IS_OBJECT (user));
+
+  g_mutex_lock (&self->lock);
+  /* A removal since the caller read the store may concern what it read:
+   * then it is not kept. */
+  if (generation == self->generation && now < expires_at)
+    {
+      if (g_hash_table_size (self->entries) >= self->max_entries &&
+          !g_hash_table_contains (self->entries, digest))
+        token_cache_evict (self, now);
+
+      entry = g_new0 (TokenEntry, 1);
+      entry->user_id = g_strdup (user_id);
+      entry->user = g_object_ref (user);
+      entry->expires_at = expires_at;
+      entry->checked_at = now;
+      g_hash_table_replace (self->entries, g_strdup (digest), entry);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cd_token_cache_remove (CdTokenCache *self,
+                       const char   *digest)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->entries, digest);
+  self->generation++;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cd_token_cache_remove_user (CdTokenCache *self,
+                            const char   *user_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (((TokenEntry *) value)->user_id, user_id) == 0)
+      g_hash_table_iter_remove (&iter);
+  self->generation++;
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+cd_token_cache_get_size (CdTokenCache *self)
+{
+  guint size;
+
+  g_mutex_lock (&self->lock);
+  size = g_hash_table_size (self->entries);
+  g_mutex_unlock (&self->lock);
+
+  return size;
+}

@@ -98,6 +98,110 @@ lookup_crew (CdServer    *self,
   return crew;
 }
 
+/* Trails ---------------------------------------------------------------------
+ *
+ * Each crew keeps a bounded history of its positions: at most one point per
+ * trail_window / trail_points seconds (so a crew reporting every few
+ * seconds fills its window with trail_points points), none older than the
+ * window. Points are kept in memory for the trail endpoint and written
+ * with the positions once a second to crew_trails, outside the change log;
+ * what falls out of the bounds is deleted there too. */
+
+static gint64
+trail_spacing (CdServer *self)
+{
+  return MAX (self->config.trail_window / MAX (self->config.trail_points, 1), 1);
+}
+
+/* With positions_lock held. */
+static void
+trail_append (CdServer         *self,
+              const char       *crew_id,
+              const CdPosition *pos)
+{
+  GArray *trail = g_hash_table_lookup (self->trails, crew_id);
+  CdTrailPoint *added;
+  guint drop = 0;
+
+  if (trail == NULL)
+    {
+      trail = g_array_new (FALSE, FALSE, sizeof (CdPosition));
+      g_hash_table_insert (self->trails, g_strdup (crew_id), trail);
+    }
+
+  /* Too soon after the last point (or the clock went back). */
+  if (trail->len > 0 && pos->at - g_array_index (trail, CdPosition, trail->len - 1).at < trail_spacing (self))
+    return;
+
+  g_array_append_val (trail, *pos);
+  while (drop < trail->len &&
+         (trail->len - drop > self->config.trail_points ||
+          g_array_index (trail, CdPosition, drop).at <= pos->at - self->config.trail_window))
+    drop++;
+  if (drop > 0)
+    {
+      g_array_remove_range (trail, 0, drop);
+      g_hash_table_insert (self->trail_trims, g_strdup (crew_id),
+                           g_memdup2 (&g_array_index (trail, CdPosition, 0).at, sizeof (gint64)));
+    }
+
+  added = g_new0 (CdTrailPoint, 1);
+  added->crew_id = g_strdup (crew_id);
+  added->lat = pos->lat;
+  added->lon = pos->lon;
+  added->heading = pos->heading;
+  added->speed_kmh = pos->speed_kmh;
+  added->at = pos->at;
+  g_ptr_array_add (self->trail_added, added);
+}
+
+/* At start: what the store kept within the bounds (trimming the rest). */
+static void
+trail_load (CdServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) points = NULL;
+  gint64 oldest = cd_server_now (self) - self->config.trail_window;
+  CdStore *store = cd_server_lock_writer (self);
+
+  if (cd_store_begin (store, &error))
+    {
+      if (cd_store_trim_trail (store, NULL, oldest + 1, &error))
+        points = cd_store_list_trail_points (store, NULL, oldest, &error);
+      if (points != NULL)
+        cd_store_commit (store, &error);
+      else
+        cd_store_rollback (store);
+    }
+  cd_server_unlock_writer (self);
+  if (points == NULL)
+    {
+      cd_server_log ("error", "trail-load", "message=\"%s\"", error->message);
+      return;
+    }
+
+  for (guint i = 0; i < points->len; i++)
+    {
+      CdTrailPoint *p = g_ptr_array_index (points, i);
+      CdPosition pos = { p->lat, p->lon, p->heading, p->speed_kmh, p->at };
+      GArray *trail = g_hash_table_lookup (self->trails, p->crew_id);
+
+      if (trail == NULL)
+        {
+          trail = g_array_new (FALSE, FALSE, sizeof (CdPosition));
+          g_hash_table_insert (self->trails, g_strdup (p->crew_id), trail);
+        }
+      g_array_append_val (trail, pos);
+      /* A smaller trail-points than when they were written. */
+      if (trail->len > self->config.trail_points)
+        {
+          g_array_remove_index (trail, 0);
+          g_hash_table_insert (self->trail_trims, g_strdup (p->crew_id),
+                               g_memdup2 (&g_array_index (trail, CdPosition, 0).at, sizeof (gint64)));
+        }
+    }
+}
+
 static gboolean
 update_crew_status (CdServer      *self,
                     CdCrew        *crew,
@@ -205,6 +309,7 @@ cd_server_handle_position (CdServer  *self,
 
   g_mutex_lock (&self->positions_lock);
   g_hash_table_replace (self->positions, g_strdup (crew_id), g_memdup2 (&pos, sizeof pos));
+  trail_append (self, crew_id, &pos);
   g_mutex_unlock (&self->positions_lock);
   g_atomic_int_inc (&self->metrics.positions);
 
@@ -226,6 +331,8 @@ flusher_thread (gpointer data)
   while (!self->stopping)
     {
       g_autoptr(GHashTable) batch = NULL;
+      g_autoptr(GPtrArray) added = NULL;
+      g_autoptr(GHashTable) trims = NULL;
       g_autoptr(GError) error = NULL;
       gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
       GHashTableIter iter;
@@ -234,15 +341,21 @@ flusher_thread (gpointer data)
 
       while (!self->stopping && g_cond_wait_until (&self->flusher_cond, &self->positions_lock, until))
         ;
-      if (g_hash_table_size (self->positions) == 0)
+      if (g_hash_table_size (self->positions) == 0 && g_hash_table_size (self->trail_trims) == 0)
         continue;
 
       batch = self->positions;
       self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      added = self->trail_added;
+      self->trail_added = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+      trims = self->trail_trims;
+      self->trail_trims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_mutex_unlock (&self->positions_lock);
 
+      /* Positions are ephemeral: the flush is not synced on its own (the
+       * next synced commit or checkpoint takes it along). */
       store = cd_server_lock_writer (self);
-      if (cd_store_begin (store, &error))
+      if (cd_store_set_deferred_sync (store, TRUE, &error) && cd_store_begin (store, &error))
         {
           g_hash_table_iter_init (&iter, batch);
           while (error == NULL && g_hash_table_iter_next (&iter, &key, &value))
@@ -254,11 +367,24 @@ flusher_thread (gpointer data)
                   g_error_matches (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
                 g_clear_error (&error); /* deleted meanwhile */
             }
+          for (guint i = 0; error == NULL && i < added->len; i++)
+            if (!cd_store_add_trail_point (store, g_ptr_array_index (added, i), &error) &&
+                g_error_matches (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
+              g_clear_error (&error);
+          g_hash_table_iter_init (&iter, trims);
+          while (error == NULL && g_hash_table_iter_next (&iter, &key, &value))
+            cd_store_trim_trail (store, key, *(gint64 *) value, &error);
           if (error == NULL)
             cd_store_commit (store, &error);
           else
             cd_store_rollback (store);
         }
+      {
+        g_autoptr(GError) restore_error = NULL;
+
+        if (!cd_store_set_deferred_sync (store, FALSE, &restore_error))
+          cd_server_log ("error", "synchronous-full", "message=\"%s\"", restore_error->message);
+      }
       cd_server_unlock_writer (self);
       if (error)
         cd_server_log ("error", "position-flush", "message=\"%s\"", error->message);
@@ -275,6 +401,10 @@ cd_server_positions_start (CdServer *self)
 {
   self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->crew_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->trails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->trail_added = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+  self->trail_trims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  trail_load (self);
   self->flusher = g_thread_new ("crewdesk-positions", flusher_thread, self);
 }
 
@@ -294,6 +424,9 @@ cd_server_positions_stop (CdServer *self)
 
   g_clear_pointer (&self->positions, g_hash_table_unref);
   g_clear_pointer (&self->crew_cache, g_hash_table_unref);
+  g_clear_pointer (&self->trails, g_hash_table_unref);
+  g_clear_pointer (&self->trail_added, g_ptr_array_unref);
+  g_clear_pointer (&self->trail_trims, g_hash_table_unref);
 }
 
 void
@@ -337,6 +470,70 @@ cd_server_handle_crew_tickets (CdServer  *self,
   json_builder_end_object (b);
   reply = json_builder_get_root (b);
   cd_request_reply_json (req, 200, reply);
+}
+
+/* GET /api/v1/crews/{id}/trail?since=UNIX: the crew's recent positions
+ * after @since, oldest first. */
+void
+cd_server_handle_crew_trail (CdServer  *self,
+                             CdRequest *req)
+{
+  const char *crew_id = g_ptr_array_index (req->params, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CdCrew) crew = NULL;
+  g_autoptr(GArray) points = NULL;
+  GString *out;
+  GArray *trail;
+  gint64 since, oldest;
+  gsize length;
+
+  /* Up to the year 9999. */
+  if (!cd_request_int_param (req, "since", 0, 0, G_GINT64_CONSTANT (253402300799), &since))
+    return;
+
+  crew = lookup_crew (self, crew_id, &error);
+  if (crew == NULL)
+    {
+      cd_request_reply_gerror (req, error);
+      return;
+    }
+
+  /* A crew that stopped reporting: its old points age out here. */
+  oldest = cd_server_now (self) - self->config.trail_window;
+  points = g_array_new (FALSE, FALSE, sizeof (CdPosition));
+  g_mutex_lock (&self->positions_lock);
+  trail = g_hash_table_lookup (self->trails, crew_id);
+  for (guint i = 0; trail != NULL && i < trail->len; i++)
+    {
+      const CdPosition *p = &g_array_index (trail, CdPosition, i);
+
+      if (p->at > since && p->at > oldest)
+        g_array_append_vals (points, p, 1);
+    }
+  g_mutex_unlock (&self->positions_lock);
+
+  out = g_string_sized_new (128 + points->len * 120);
+  g_string_append_printf (out, "{\"crew_id\":\"%s\",\"since\":%" G_GINT64_FORMAT
+                          ",\"window_seconds\":%" G_GINT64_FORMAT ",\"max_points\":%u,\"points\":[",
+                          CD_RECORD (crew)->id, since, self->config.trail_window, self->config.trail_points);
+  for (guint i = 0; i < points->len; i++)
+    {
+      const CdPosition *p = &g_array_index (points, CdPosition, i);
+      g_autofree char *at = cd_json_format_time (p->at);
+      char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
+      char heading[G_ASCII_DTOSTR_BUF_SIZE], speed[G_ASCII_DTOSTR_BUF_SIZE];
+
+      /* The C locale's decimal point, whatever the server's locale. */
+      g_string_append_printf (out, "%s{\"lat\":%s,\"lon\":%s,\"heading\":%s,\"speed_kmh\":%s,\"at\":\"%s\"}",
+                              i ? "," : "",
+                              g_ascii_formatd (lat, sizeof lat, "%.7f", p->lat),
+                              g_ascii_formatd (lon, sizeof lon, "%.7f", p->lon),
+                              g_ascii_formatd (heading, sizeof heading, "%.1f", p->heading),
+                              g_ascii_formatd (speed, sizeof speed, "%.1f", p->speed_kmh), at);
+    }
+  g_string_append (out, "]}");
+  length = out->len;
+  cd_http_response_set_json (req->response, 200, g_string_free (out, FALSE), length);
 }
 
 void

@@ -29,13 +29,14 @@ auto_actor (CdServer *self)
   return self->auto_actor;
 }
 
-static JsonNode *
+static char *
 assign (CdServer    *self,
         CdStore     *store,
         const char  *mutation_id,
         CdTicket    *ticket,
         CdCrew      *crew,
         gint64      *rev,
+        gboolean    *applied,
         GError     **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
@@ -48,10 +49,10 @@ assign (CdServer    *self,
   json_object_set_null_member (args, "expect_crew");
   m = cd_mutation_new (mutation_id, CD_MUTATION_OP_TICKET_ASSIGN, CD_RECORD (ticket)->id, -1, args);
 
-  return cd_server_apply_mutation (self, store, auto_actor (self), m, rev, error);
+  return cd_server_apply_mutation (self, store, auto_actor (self), m, rev, applied, error);
 }
 
-JsonNode *
+char *
 cd_server_auto_dispatch (CdServer    *self,
                          CdStore     *store,
                          CdTicket    *ticket,
@@ -81,7 +82,7 @@ cd_server_auto_dispatch (CdServer    *self,
         break; /* feasible crews come first */
 
       mutation_id = cd_mutation_derive_id (cause_id, "auto-dispatch");
-      return assign (self, store, mutation_id, ticket, g_ptr_array_index (crews, score->crew), rev, error);
+      return assign (self, store, mutation_id, ticket, g_ptr_array_index (crews, score->crew), rev, NULL, error);
     }
 
   cd_server_log ("info", "auto-dispatch-none", "ticket=%s reason=\"no feasible crew\"", ticket->number);
@@ -134,11 +135,12 @@ run_batch (CdServer *self)
     {
       CdDispatchProposal *p = &g_array_index (plan, CdDispatchProposal, i);
       g_autofree char *mutation_id = g_uuid_string_random ();
-      g_autoptr(JsonNode) result = assign (self, store, mutation_id, p->ticket, p->crew, &rev, &error);
+      gboolean ok = FALSE;
+      g_autofree char *result = assign (self, store, mutation_id, p->ticket, p->crew, &rev, &ok, &error);
 
       if (result == NULL)
         goto rollback;
-      if (g_strcmp0 (json_object_get_string_member (json_node_get_object (result), "status"), "applied") == 0)
+      if (ok)
         applied++;
     }
 
@@ -162,9 +164,12 @@ out:
 
 /* Escalations -------------------------------------------------------------- */
 
-/* Publishes an "escalation" event when a running timer turns amber or red.
- * States are remembered in memory: after a restart each amber or red timer
- * is announced once more, which a supervisor would rather have than miss. */
+/* Publishes an "escalation" event when a running timer turns amber or red,
+ * unless a supervisor has acknowledged that level on the ticket. States
+ * are remembered in memory: after a restart (the first scan comes one
+ * interval later, when clients have reconnected) each amber or red timer
+ * not acknowledged is announced once more, which a supervisor would
+ * rather have than miss. */
 static void
 scan_escalations (CdServer *self)
 {
@@ -203,7 +208,10 @@ scan_escalations (CdServer *self)
           if (GPOINTER_TO_INT (previous) == (gint) status.state)
             continue;
 
-          if (status.state == CD_SLA_STATE_AMBER || status.state == CD_SLA_STATE_RED)
+          /* A level a supervisor acknowledged is not raised again
+           * (ticket.acknowledge), after a restart neither. */
+          if ((status.state == CD_SLA_STATE_AMBER || status.state == CD_SLA_STATE_RED) &&
+              cd_ticket_get_acknowledgement (t, status.state) == NULL)
             {
               g_autofree char *deadline = cd_json_format_time (status.deadline);
               g_autofree char *json = g_strdup_printf ("{\"ticket_id\":\"%s\",\"number\":\"%s\",\"kind\":\"%s\","
@@ -229,7 +237,9 @@ dispatcher_thread (gpointer data)
 {
   CdServer *self = data;
   gint64 next_batch = g_get_monotonic_time () + self->config.batch_interval * G_USEC_PER_SEC;
-  gint64 next_scan = g_get_monotonic_time ();
+  /* The first scan one interval after the start, so that after a restart
+   * the clients that reconnect hear of every running escalation again. */
+  gint64 next_scan = g_get_monotonic_time () + MAX (self->config.escalation_interval, 1) * G_USEC_PER_SEC;
 
   g_mutex_lock (&self->dispatch_lock);
   while (!self->dispatch_stopping)

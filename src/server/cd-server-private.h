@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "cd-areas.h"
 #include "cd-auth.h"
 #include "cd-events.h"
 #include "cd-http.h"
@@ -33,17 +34,39 @@ struct _CdServer
   CdServerConfig   config;
   CdHttp          *http;
   CdThrottle      *throttle;
+  CdTokenCache    *tokens;
   CdSlaPolicySet  *policies;
+  CdAreas         *areas;        /* NULL: intake derives no area */
 
   GMutex           write_lock;
   CdStore         *writer;
+  guint64          write_seq;    /* writer lock releases, under write_lock */
+  GPtrArray       *changed_users; /* user ids, under write_lock */
+
+  /* Syncs of the WAL after deferred commits (cd_server_sync()). */
+  GMutex           sync_lock;
+  GCond            sync_cond;
+  guint64          written_seq;  /* the last write_seq released */
+  guint64          synced_seq;   /* every write up to it is on disk */
+  gboolean         syncing;
 
   /* Group commit of mutation requests (cd-server-sync.c). */
   GMutex           group_lock;
-  GCond            group_cond;
   GQueue           group_queue;
   gboolean         group_leader;
+  GCond            leader_cond;    /* a batch arrived, or a group was synced */
+  guint            unsynced_groups;
+  gint             mutations_arriving; /* atomic: requests read, not yet queued */
   GAsyncQueue     *readers;      /* idle read-only CdStores */
+
+  /* Checkpoints off the writer's commits (cd-server-sync.c). */
+  CdStore         *ckpt_store;
+  GThread         *checkpointer;
+  GMutex           ckpt_lock;
+  GCond            ckpt_cond;
+  guint            wal_frames;       /* in the WAL after the last commit */
+  guint            wal_checkpointed; /* of them, copied by the last pass */
+  gboolean         ckpt_stopping;
 
   CdEvents        *events;
 
@@ -52,6 +75,9 @@ struct _CdServer
   GMutex           positions_lock;
   GHashTable      *positions;    /* crew id -> CdPosition */
   GHashTable      *crew_cache;   /* crew id -> CdCrew, to validate reports */
+  GHashTable      *trails;       /* crew id -> GArray of CdPosition, oldest first */
+  GPtrArray       *trail_added;  /* CdTrailPoint: not yet in the store */
+  GHashTable      *trail_trims;  /* crew id -> gint64: the store keeps from there */
   GThread         *flusher;
   GCond            flusher_cond;
   gboolean         stopping;
@@ -95,7 +121,16 @@ CdStore    *cd_server_acquire_reader   (CdServer    *self,
 void        cd_server_release_reader   (CdServer    *self,
                                         CdStore     *store);
 CdStore    *cd_server_lock_writer      (CdServer    *self);
-void        cd_server_unlock_writer    (CdServer    *self);
+void        cd_server_user_changed     (CdServer    *self,
+                                        const char  *user_id);
+/* Returns the number of this write, for cd_server_sync(). */
+guint64     cd_server_unlock_writer    (CdServer    *self);
+/* Makes every write up to @written durable (commits made under
+ * cd_store_set_deferred_sync()); one fdatasync serves every caller
+ * waiting meanwhile. */
+gboolean    cd_server_sync             (CdServer    *self,
+                                        guint64      written,
+                                        GError     **error);
 
 void        cd_request_reply_json      (CdRequest   *req,
                                         guint        status,
@@ -114,6 +149,12 @@ const char *cd_request_require_string  (CdRequest   *req,
 gboolean    cd_request_reject_unknown  (CdRequest   *req,
                                         JsonObject  *object,
                                         const char * const *known);
+gboolean    cd_request_int_param       (CdRequest   *req,
+                                        const char  *name,
+                                        gint64       fallback,
+                                        gint64       min,
+                                        gint64       max,
+                                        gint64      *out);
 
 
 /* cd-server-crews.c */
@@ -123,6 +164,8 @@ void        cd_server_handle_crew_tickets (CdServer *self,
                                         CdRequest   *req);
 void        cd_server_handle_events    (CdServer    *self,
                                         CdRequest   *req);
+void        cd_server_handle_crew_trail (CdServer   *self,
+                                        CdRequest   *req);
 void        cd_server_positions_start  (CdServer    *self);
 void        cd_server_positions_stop   (CdServer    *self);
 
@@ -131,13 +174,18 @@ void        cd_server_handle_mutations (CdServer    *self,
                                         CdRequest   *req);
 void        cd_server_handle_intake    (CdServer    *self,
                                         CdRequest   *req);
+gboolean    cd_server_checkpointer_start (CdServer  *self,
+                                          GError   **error);
+void        cd_server_checkpointer_stop  (CdServer  *self);
 /* Applies @m inside the writer's open transaction, exactly once; the
- * result to send, or NULL with @error when the machinery failed. */
-JsonNode   *cd_server_apply_mutation   (CdServer    *self,
+ * result to send (JSON text), or NULL with @error when the machinery
+ * failed. @applied (optional): whether the result is "applied". */
+char       *cd_server_apply_mutation   (CdServer    *self,
                                         CdStore     *store,
                                         CdUser      *actor,
                                         CdMutation  *m,
                                         gint64      *rev,
+                                        gboolean    *applied,
                                         GError     **error);
 extern const CdMutationWorldVTable cd_server_store_world;
 
@@ -145,8 +193,9 @@ extern const CdMutationWorldVTable cd_server_store_world;
 void        cd_server_dispatch_start   (CdServer    *self);
 void        cd_server_dispatch_stop    (CdServer    *self);
 /* Gives a new ticket its best crew when its policy says so, inside the
- * writer's open transaction. Returns the assignment result or NULL. */
-JsonNode   *cd_server_auto_dispatch    (CdServer    *self,
+ * writer's open transaction. Returns the assignment result (JSON text)
+ * or NULL. */
+char       *cd_server_auto_dispatch    (CdServer    *self,
                                         CdStore     *store,
                                         CdTicket    *ticket,
                                         const char  *cause_id,

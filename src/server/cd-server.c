@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "cd-areas.h"
 #include "cd-auth.h"
 #include "cd-http.h"
 #include "cd-model.h"
@@ -23,12 +24,18 @@ G_DEFINE_QUARK (cd-server-error-quark, cd_server_error)
 
 G_DEFINE_FINAL_TYPE (CdServer, cd_server, G_TYPE_OBJECT)
 
+/* A token cache entry is read from the store again after a minute, so a
+ * change made by another process (--add-user) shows by then. Changes
+ * made through this server show at once. */
+#define TOKEN_CACHE_REVALIDATE 60
+
 /* Role sets for the route table. */
 #define R(role)      (1u << (role))
 #define ROLES_STAFF  (R (CD_ROLE_DISPATCHER) | R (CD_ROLE_SUPERVISOR) | R (CD_ROLE_CALLBACK_AGENT) | \
                       R (CD_ROLE_MANAGER) | R (CD_ROLE_ADMIN))
 #define ROLES_ANY    (ROLES_STAFF | R (CD_ROLE_CREW_DEVICE))
 #define ROLES_INTAKE (R (CD_ROLE_DISPATCHER) | R (CD_ROLE_SUPERVISOR))
+#define ROLES_TRAIL  (R (CD_ROLE_DISPATCHER) | R (CD_ROLE_SUPERVISOR) | R (CD_ROLE_MANAGER) | R (CD_ROLE_ADMIN))
 #define ROLES_PUBLIC 0
 
 typedef void (*RouteHandler) (CdServer       *self,
@@ -65,6 +72,7 @@ static const Route routes[] = {
   { "POST", "/api/v1/mutations", ROLES_ANY, cd_server_handle_mutations },
   { "POST", "/api/v1/crews/{}/position", R (CD_ROLE_CREW_DEVICE), cd_server_handle_position },
   { "GET", "/api/v1/crews/{}/tickets", ROLES_ANY, cd_server_handle_crew_tickets },
+  { "GET", "/api/v1/crews/{}/trail", ROLES_TRAIL, cd_server_handle_crew_trail },
   { "POST", "/api/v1/tickets", ROLES_INTAKE, cd_server_handle_intake },
 };
 
@@ -310,10 +318,74 @@ cd_server_lock_writer (CdServer *self)
   return self->writer;
 }
 
+/* Users whose sessions must be read again: called with the writer locked,
+ * by code that changed a user; the cache forgets them when the change is
+ * committed (cd_server_unlock_writer()). */
 void
+cd_server_user_changed (CdServer   *self,
+                        const char *user_id)
+{
+  g_ptr_array_add (self->changed_users, g_strdup (user_id));
+}
+
+guint64
 cd_server_unlock_writer (CdServer *self)
 {
+  guint64 written = ++self->write_seq;
+
+  for (guint i = 0; i < self->changed_users->len; i++)
+    cd_token_cache_remove_user (self->tokens, g_ptr_array_index (self->changed_users, i));
+  g_ptr_array_set_size (self->changed_users, 0);
+
+  g_mutex_lock (&self->sync_lock);
+  self->written_seq = written;
+  g_mutex_unlock (&self->sync_lock);
   g_mutex_unlock (&self->write_lock);
+
+  return written;
+}
+
+gboolean
+cd_server_sync (CdServer  *self,
+                guint64    written,
+                GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&self->sync_lock);
+  while (ok && self->synced_seq < written)
+    {
+      guint64 target;
+
+      /* A sync under way may have started before our write: wait for it,
+       * then sync again for everything written by then. */
+      if (self->syncing)
+        {
+          g_cond_wait (&self->sync_cond, &self->sync_lock);
+          continue;
+        }
+
+      self->syncing = TRUE;
+      target = self->written_seq;
+      g_mutex_unlock (&self->sync_lock);
+
+      ok = cd_store_sync_wal (self->writer, &local_error);
+
+      g_mutex_lock (&self->sync_lock);
+      self->syncing = FALSE;
+      if (ok)
+        self->synced_seq = MAX (self->synced_seq, target);
+      g_cond_broadcast (&self->sync_cond);
+    }
+  g_mutex_unlock (&self->sync_lock);
+
+  if (!ok)
+    {
+      cd_server_log ("error", "sync", "message=\"%s\"", local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return ok;
 }
 
 /* Authentication ---------------------------------------------------------- */
@@ -342,6 +414,7 @@ authenticate (CdServer  *self,
   g_autofree char *digest = NULL;
   g_autofree char *user_id = NULL;
   const char *token = bearer_token (req);
+  gint64 now = cd_server_now (self);
   CdStore *store;
 
   if (token == NULL || strlen (token) > 128)
@@ -353,14 +426,25 @@ authenticate (CdServer  *self,
     }
 
   digest = cd_auth_token_digest (token);
-  store = cd_server_acquire_reader (self, &error);
-  if (store != NULL)
+  req->user = cd_token_cache_lookup (self->tokens, digest, now, &req->token_expires_at);
+  if (req->user == NULL)
     {
-      user_id = cd_store_lookup_session (store, digest, cd_server_now (self), &req->token_expires_at, &error);
-      if (user_id != NULL)
-        req->user = cd_store_load (store, CD_TYPE_USER, user_id, &error);
+      /* Taken before the read: a logout or a change of the user meanwhile
+       * keeps what is read here out of the cache. */
+      guint64 generation = cd_token_cache_generation (self->tokens);
+
+      store = cd_server_acquire_reader (self, &error);
+      if (store != NULL)
+        {
+          user_id = cd_store_lookup_session (store, digest, now, &req->token_expires_at, &error);
+          if (user_id != NULL)
+            req->user = cd_store_load (store, CD_TYPE_USER, user_id, &error);
+        }
+      cd_server_release_reader (self, store);
+
+      if (req->user != NULL && req->user->active)
+        cd_token_cache_insert (self->tokens, digest, user_id, req->user, req->token_expires_at, now, generation);
     }
-  cd_server_release_reader (self, store);
 
   if (error != NULL && !g_error_matches (error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
     {
@@ -502,6 +586,9 @@ handle_logout (CdServer  *self,
 
   cd_store_remove_session (store, req->token_digest, &error);
   cd_server_unlock_writer (self);
+  /* After the store: a request reading the session meanwhile does not
+   * put it back (the cache's generation). */
+  cd_token_cache_remove (self->tokens, req->token_digest);
   if (error != NULL)
     {
       cd_request_reply_gerror (req, error);
@@ -577,6 +664,8 @@ handle_metrics (CdServer  *self,
           g_atomic_int_get (&self->metrics.conflicts));
   METRIC ("crewdesk_position_reports_total", "counter", "Crew position reports.",
           g_atomic_int_get (&self->metrics.positions));
+  METRIC ("crewdesk_token_cache_entries", "gauge", "Sessions held in the token cache.",
+          cd_token_cache_get_size (self->tokens));
   METRIC ("crewdesk_event_subscribers", "gauge", "Open event streams.",
           self->events ? cd_events_get_subscribers (self->events) : 0);
   METRIC ("crewdesk_revision", "gauge", "The newest revision.", rev);
@@ -587,13 +676,15 @@ handle_metrics (CdServer  *self,
 
 /* Handlers: sync ---------------------------------------------------------- */
 
-static gboolean
-parse_int_arg (CdRequest  *req,
-               const char *name,
-               gint64      fallback,
-               gint64      min,
-               gint64      max,
-               gint64     *out)
+/* Reads an integer query parameter; replies 400 and returns FALSE when it
+ * is not a whole number in [@min, @max]. */
+gboolean
+cd_request_int_param (CdRequest  *req,
+                      const char *name,
+                      gint64      fallback,
+                      gint64      min,
+                      gint64      max,
+                      gint64     *out)
 {
   const char *text = cd_http_request_query (req->http, name);
   guint64 v = 0;
@@ -628,8 +719,8 @@ handle_changes (CdServer  *self,
   gboolean more = FALSE;
   CdStore *store;
 
-  if (!parse_int_arg (req, "since", 0, 0, G_MAXINT64, &since) ||
-      !parse_int_arg (req, "limit", 1000, 1, self->config.changes_max_limit, &limit))
+  if (!cd_request_int_param (req, "since", 0, 0, G_MAXINT64, &since) ||
+      !cd_request_int_param (req, "limit", 1000, 1, self->config.changes_max_limit, &limit))
     return;
 
   store = cd_server_acquire_reader (self, &error);
@@ -886,12 +977,16 @@ cd_server_config_init (CdServerConfig *config)
   config->port = 8765;
   config->max_body = 1024 * 1024;
   config->token_lifetime = 12 * 3600;
+  /* Every session of a large dispatch room and its crew devices. */
+  config->token_cache = 20000;
   config->login_max_failures = 5;
   config->login_window = 15 * 60;
   config->heartbeat_seconds = 15;
   config->changes_max_limit = 10000;
   config->batch_interval = 60;
   config->escalation_interval = 30;
+  config->trail_window = 2 * 3600;
+  config->trail_points = 720;
   config->duplicate_radius_m = 150;
   config->duplicate_window = 2 * 3600;
 }
@@ -904,6 +999,7 @@ cd_server_config_clear (CdServerConfig *config)
   g_clear_pointer (&config->tls_cert_file, g_free);
   g_clear_pointer (&config->tls_key_file, g_free);
   g_clear_pointer (&config->policy_file, g_free);
+  g_clear_pointer (&config->service_areas, g_free);
 }
 
 static gboolean
@@ -957,10 +1053,12 @@ cd_server_config_load (CdServerConfig  *config,
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   gint64 threads = config->threads, max_body = config->max_body, lifetime = config->token_lifetime;
+  gint64 token_cache = config->token_cache;
   gint64 failures = config->login_max_failures, window = config->login_window;
   gint64 heartbeat = config->heartbeat_seconds;
   gint64 batch = config->batch_interval, scan = config->escalation_interval;
   gint64 radius = (gint64) config->duplicate_radius_m, dup_window = config->duplicate_window;
+  gint64 trail_window = config->trail_window, trail_points = config->trail_points;
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
     return FALSE;
@@ -969,13 +1067,17 @@ cd_server_config_load (CdServerConfig  *config,
   config_string (kf, "server", "tls-cert", &config->tls_cert_file);
   config_string (kf, "server", "tls-key", &config->tls_key_file);
   config_string (kf, "server", "policy-file", &config->policy_file);
+  config_string (kf, "intake", "service-areas", &config->service_areas);
 
   if (!config_int (kf, "server", "threads", 0, 256, &threads, error) ||
       !config_int (kf, "server", "max-body", 1024, 64 * 1024 * 1024, &max_body, error) ||
       !config_int (kf, "server", "token-lifetime", 1, 30 * 24 * 3600, &lifetime, error) ||
+      !config_int (kf, "server", "token-cache", 1, 1000000, &token_cache, error) ||
       !config_int (kf, "server", "heartbeat", 1, 3600, &heartbeat, error) ||
       !config_int (kf, "dispatch", "batch-interval", 0, 24 * 3600, &batch, error) ||
       !config_int (kf, "dispatch", "escalation-interval", 1, 3600, &scan, error) ||
+      !config_int (kf, "positions", "trail-window", 2, 7 * 24 * 3600, &trail_window, error) ||
+      !config_int (kf, "positions", "trail-points", 2, 100000, &trail_points, error) ||
       !config_int (kf, "intake", "duplicate-radius", 0, 100000, &radius, error) ||
       !config_int (kf, "intake", "duplicate-window", 0, 30 * 24 * 3600, &dup_window, error) ||
       !config_int (kf, "login", "max-failures", 1, 1000, &failures, error) ||
@@ -985,9 +1087,12 @@ cd_server_config_load (CdServerConfig  *config,
   config->threads = threads;
   config->max_body = max_body;
   config->token_lifetime = lifetime;
+  config->token_cache = token_cache;
   config->heartbeat_seconds = heartbeat;
   config->batch_interval = batch;
   config->escalation_interval = scan;
+  config->trail_window = trail_window;
+  config->trail_points = trail_points;
   config->duplicate_radius_m = radius;
   config->duplicate_window = dup_window;
   config->login_max_failures = failures;
@@ -1016,6 +1121,9 @@ cd_server_finalize (GObject *object)
 
   cd_server_stop (self);
   g_clear_pointer (&self->throttle, cd_throttle_free);
+  g_clear_pointer (&self->tokens, cd_token_cache_free);
+  g_clear_pointer (&self->areas, cd_areas_free);
+  g_clear_pointer (&self->changed_users, g_ptr_array_unref);
   g_clear_object (&self->policies);
   g_clear_object (&self->writer);
   if (self->readers)
@@ -1027,12 +1135,16 @@ cd_server_finalize (GObject *object)
       g_async_queue_unref (self->readers);
     }
   g_mutex_clear (&self->write_lock);
+  g_mutex_clear (&self->sync_lock);
+  g_mutex_clear (&self->ckpt_lock);
+  g_cond_clear (&self->ckpt_cond);
+  g_cond_clear (&self->sync_cond);
   g_mutex_clear (&self->positions_lock);
   g_cond_clear (&self->flusher_cond);
   g_mutex_clear (&self->dispatch_lock);
   g_cond_clear (&self->dispatch_cond);
   g_mutex_clear (&self->group_lock);
-  g_cond_clear (&self->group_cond);
+  g_cond_clear (&self->leader_cond);
   g_clear_object (&self->auto_actor);
   cd_server_config_clear (&self->config);
 
@@ -1049,14 +1161,19 @@ static void
 cd_server_init (CdServer *self)
 {
   g_mutex_init (&self->write_lock);
+  g_mutex_init (&self->sync_lock);
+  g_mutex_init (&self->ckpt_lock);
+  g_cond_init (&self->ckpt_cond);
+  g_cond_init (&self->sync_cond);
   g_mutex_init (&self->positions_lock);
   g_cond_init (&self->flusher_cond);
   g_mutex_init (&self->dispatch_lock);
   g_cond_init (&self->dispatch_cond);
   g_mutex_init (&self->group_lock);
-  g_cond_init (&self->group_cond);
+  g_cond_init (&self->leader_cond);
   g_queue_init (&self->group_queue);
   self->readers = g_async_queue_new ();
+  self->changed_users = g_ptr_array_new_with_free_func (g_free);
 }
 
 CdServer *
@@ -1073,6 +1190,7 @@ cd_server_new (const CdServerConfig  *config,
   self->config.tls_cert_file = g_strdup (config->tls_cert_file);
   self->config.tls_key_file = g_strdup (config->tls_key_file);
   self->config.policy_file = g_strdup (config->policy_file);
+  self->config.service_areas = g_strdup (config->service_areas);
 
   self->writer = cd_store_open (self->config.db_path, error);
   if (self->writer == NULL)
@@ -1087,7 +1205,17 @@ cd_server_new (const CdServerConfig  *config,
   if (self->policies == NULL)
     return NULL;
 
+  /* Where intake looks up a report's service area: the demo city's
+   * districts, or the administrator's polygons. */
+  if (g_strcmp0 (self->config.service_areas, "demo") == 0 ||
+      (self->config.service_areas == NULL && self->config.demo))
+    self->areas = cd_areas_new_demo ();
+  else if (self->config.service_areas != NULL && *self->config.service_areas != '\0' &&
+           (self->areas = cd_areas_new_from_file (self->config.service_areas, error)) == NULL)
+    return NULL;
+
   self->throttle = cd_throttle_new (self->config.login_max_failures, self->config.login_window);
+  self->tokens = cd_token_cache_new (self->config.token_cache, TOKEN_CACHE_REVALIDATE);
   return g_steal_pointer (&self);
 }
 
@@ -1115,6 +1243,8 @@ cd_server_start (CdServer  *self,
         return FALSE;
     }
 
+  if (!cd_server_checkpointer_start (self, error))
+    return FALSE;
   self->events = cd_events_new (self->config.heartbeat_seconds, 0);
   cd_server_positions_start (self);
   cd_server_dispatch_start (self);
@@ -1156,6 +1286,7 @@ cd_server_stop (CdServer *self)
   cd_server_dispatch_stop (self);
   g_clear_pointer (&self->events, cd_events_free);
   cd_server_positions_stop (self);
+  cd_server_checkpointer_stop (self);
 }
 
 /* Creates or updates a user with a password (argon2id). */
@@ -1213,6 +1344,7 @@ cd_server_add_user (CdServer    *self,
       !cd_store_set_password (store, CD_RECORD (user)->id, hash, error) ||
       !cd_store_commit (store, error))
     goto fail;
+  cd_server_user_changed (self, CD_RECORD (user)->id);
 
   ok = TRUE;
   goto out;

@@ -23,6 +23,7 @@ typedef struct
   guint    threads;
   gsize    max_body;          /* bytes */
   gint64   token_lifetime;    /* seconds */
+  guint    token_cache;       /* sessions kept in memory */
   guint    login_max_failures;
   gint64   login_window;      /* seconds */
   guint    heartbeat_seconds; /* event stream */
@@ -32,6 +33,9 @@ typedef struct
   char    *policy_file;       /* NULL: the installed sla-policy.json */
   guint    batch_interval;    /* seconds between batch optimizations, 0: never */
   guint    escalation_interval; /* seconds between time-limit scans */
+  gint64   trail_window;      /* seconds of position history per crew */
+  guint    trail_points;      /* and at most this many points */
+  char    *service_areas;     /* "demo", a JSON file, or NULL (with demo: "demo") */
   double   duplicate_radius_m;
   gint64   duplicate_window;  /* seconds */
   gboolean demo;

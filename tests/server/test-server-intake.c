@@ -247,8 +247,10 @@ test_auto_dispatch (void)
 {
   g_autofree char *token = NULL;
   g_autoptr(CdTestServer) server = start ("[dispatch]\nbatch-interval=0\n", &token);
-  g_autofree char *near = seed_crew (server, "Power 1", CD_UTILITY_POWER, NULL, 2, 39.901, 116.601);
-  g_autofree char *far = seed_crew (server, "Power 2", CD_UTILITY_POWER, NULL, 2, 39.990, 116.700);
+  /* The report names no skills: intake requires those of its category
+   * (an emergency outage: hv-switching), which both power crews have. */
+  g_autofree char *near = seed_crew (server, "Power 1", CD_UTILITY_POWER, "hv-switching", 2, 39.901, 116.601);
+  g_autofree char *far = seed_crew (server, "Power 2", CD_UTILITY_POWER, "hv-switching", 2, 39.990, 116.700);
   g_autofree char *heat = seed_crew (server, "Heat 1", CD_UTILITY_HEAT, NULL, 2, 39.900, 116.600);
   g_autofree char *outage = report ("power-outage", "emergency", "power", "1 Bridge Road", 39.90, 116.60);
   g_autofree char *billing = report ("billing", "normal", "power", "2 Bridge Road", 39.90, 116.60);
@@ -326,7 +328,7 @@ test_batch (void)
 
   /* ...then a crew with room for two comes on shift: the batch gives it
    * two of them and leaves one waiting. */
-  crew = seed_crew (server, "Heat 7", CD_UTILITY_HEAT, NULL, 2, 39.905, 116.60);
+  crew = seed_crew (server, "Heat 7", CD_UTILITY_HEAT, "pipe-repair", 2, 39.905, 116.60);
   deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
   while (assigned < 2 && g_get_monotonic_time () < deadline)
     {

@@ -247,6 +247,7 @@ static const OpCase op_cases[] = {
     "{\"username\":\"made-by-%s\",\"role\":\"dispatcher\",\"password\":\"a long enough password\"}", BIT (ADMIN) },
   { "user.update", TARGET_MISSING, -1, "{\"display_name\":\"Someone Else\"}", BIT (ADMIN) },
   { "user.set_password", TARGET_MISSING, -1, "{\"password\":\"another long password\"}", BIT (ADMIN) },
+  { "ticket.acknowledge", TARGET_MISSING, -1, "{\"level\":\"amber\",\"note\":\"On it\"}", BIT (SUPERVISOR) },
 };
 
 static void
