@@ -1662,7 +1662,7 @@ apply_callback_record (Apply   *a,
           copy->second_deadline = ctx->now + hours * 3600;
         }
     }
-  else if (cd_callback_count_failed_attempts (copy) >= CD_CALLBACK_MAX_FAILED_ATTEMPTS)
+  else if (cd_callback_is_unreachable (copy))
     copy->status = CD_CALLBACK_STATUS_UNREACHABLE;
 
   emit_changed (a, CD_RECORD (callback), CD_RECORD (copy));

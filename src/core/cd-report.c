@@ -198,23 +198,6 @@ duration (gint64 from,
   return to != 0 && to >= from ? to - from : -1;
 }
 
-/* Case-folded letters and digits only, as cd_ticket_repeats() compares
- * addresses: "12 Riverside Rd." and "12, riverside rd" are one address. */
-static void
-append_address_key (GString    *key,
-                    const char *address)
-{
-  g_autofree char *folded = g_utf8_casefold (address, -1);
-
-  for (const char *p = folded; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_isalnum (c))
-        g_string_append_unichar (key, c);
-    }
-}
-
 /* Who reported what: the same category from the same customer account, or
  * without an account at the same address. The text is borrowed (an
  * account) or owned by the caller (a folded address). */
@@ -262,13 +245,12 @@ customer_key (CdTicket     *ticket,
 
   if (ticket->address != NULL && ticket->address[0] != '\0')
     {
-      g_autoptr(GString) text = g_string_new (NULL);
+      g_autofree char *text = cd_ticket_address_key (ticket->address);
 
-      append_address_key (text, ticket->address);
-      if (text->len == 0)
+      if (text[0] == '\0')
         return FALSE;
       key->by_address = TRUE;
-      key->text = *folded = g_string_free (g_steal_pointer (&text), FALSE);
+      key->text = *folded = g_steal_pointer (&text);
       return TRUE;
     }
 

@@ -189,10 +189,17 @@ cd_ticket_is_paused (CdTicket *self)
   return FALSE;
 }
 
-/* Case-folded letters and digits only: "12 Riverside Rd." and
- * "12, riverside rd" are one address. */
-static char *
-address_key (const char *address)
+/**
+ * cd_ticket_address_key:
+ *
+ * Case-folded letters and digits only: "12 Riverside Rd." and
+ * "12, riverside rd" are one address, for cd_ticket_repeats() and for the
+ * reports' repeat search.
+ *
+ * Returns: (transfer full): the key, possibly empty
+ */
+char *
+cd_ticket_address_key (const char *address)
 {
   g_autofree char *folded = g_utf8_casefold (address, -1);
   GString *key = g_string_new (NULL);
@@ -246,8 +253,8 @@ cd_ticket_repeats (CdTicket    *existing,
 
   if (address == NULL || existing->address == NULL)
     return FALSE;
-  a = address_key (address);
-  b = address_key (existing->address);
+  a = cd_ticket_address_key (address);
+  b = cd_ticket_address_key (existing->address);
   return a[0] != '\0' && strcmp (a, b) == 0;
 }
 

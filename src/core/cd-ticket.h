@@ -103,6 +103,7 @@ CdTicket   *cd_ticket_new          (void);
 gboolean    cd_category_get_utility (CdCategory  category,
                                      CdUtility  *utility);
 gboolean    cd_ticket_is_open      (CdTicket *self);
+char       *cd_ticket_address_key  (const char *address);
 gboolean    cd_ticket_is_paused    (CdTicket *self);
 /* The acknowledgement of @level (amber or red), or NULL. */
 CdSlaAck   *cd_ticket_get_acknowledgement (CdTicket   *self,
