@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cd-style.h"
 #include "cd-board-chooser.h"
 #include "cd-board-private.h"
 #include "cd-board-proposal.h"
@@ -1257,26 +1258,9 @@ cd_board_class_init (CdBoardClass *klass)
 }
 
 static void
-load_css (void)
-{
-  static gboolean loaded;
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || display == NULL)
-    return;
-
-  loaded = TRUE;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/crewdesk/Crewdesk/board/board.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 cd_board_init (CdBoard *self)
 {
-  load_css ();
+  cd_style_ensure ("/org/crewdesk/Crewdesk/board/board.css");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->crew_columns = g_ptr_array_new ();

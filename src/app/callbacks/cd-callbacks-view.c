@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cd-style.h"
 #include "cd-callbacks-private.h"
 #include "cd-format.h"
 
@@ -1490,26 +1491,9 @@ cd_callbacks_view_class_init (CdCallbacksViewClass *klass)
 }
 
 static void
-load_css (void)
-{
-  static gboolean loaded;
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || display == NULL)
-    return;
-
-  loaded = TRUE;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/crewdesk/Crewdesk/callbacks/callbacks.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 cd_callbacks_view_init (CdCallbacksView *self)
 {
-  load_css ();
+  cd_style_ensure ("/org/crewdesk/Crewdesk/callbacks/callbacks.css");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cd-style.h"
 #include "cd-format.h"
 #include "cd-model.h"
 #include "cd-reports-print.h"
@@ -1717,30 +1718,13 @@ cd_reports_view_class_init (CdReportsViewClass *klass)
 }
 
 static void
-load_css (void)
-{
-  static gboolean loaded;
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || display == NULL)
-    return;
-
-  loaded = TRUE;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/crewdesk/Crewdesk/reports/reports.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 cd_reports_view_init (CdReportsView *self)
 {
   g_autoptr(GPtrArray) ranges = g_ptr_array_new ();
   g_autoptr(GtkStringList) range_labels = NULL;
   GtkExpression *expression;
 
-  load_css ();
+  cd_style_ensure ("/org/crewdesk/Crewdesk/reports/reports.css");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->time_zone = g_time_zone_new_local ();

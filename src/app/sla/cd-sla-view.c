@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cd-style.h"
 #include "cd-format.h"
 #include "cd-model.h"
 #include "cd-sla-logic.h"
@@ -1174,26 +1175,9 @@ cd_sla_view_class_init (CdSlaViewClass *klass)
 }
 
 static void
-load_css (void)
-{
-  static gboolean loaded;
-  GdkDisplay *display = gdk_display_get_default ();
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (loaded || display == NULL)
-    return;
-
-  loaded = TRUE;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/org/crewdesk/Crewdesk/sla/sla.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 cd_sla_view_init (CdSlaView *self)
 {
-  load_css ();
+  cd_style_ensure ("/org/crewdesk/Crewdesk/sla/sla.css");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->shown = g_list_store_new (CD_TYPE_SLA_TIMER_ITEM);
