@@ -721,6 +721,12 @@ cd_context_submit (CdContext     *self,
 
   g_hash_table_add (self->pending, g_strdup (target));
 
+  /* A read of the cache that started before this change would undo its
+   * effect when it lands: drop it, and read again after it. */
+  self->reload_serial++;
+  if (self->reload_running)
+    self->reload_again = TRUE;
+
   /* Show the effect now; the reload that follows the flush confirms it. */
   for (guint i = 0; i < changed->len; i++)
     {
