@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cd-sync-credentials.c: session tokens in the Secret Service or a 0600 file. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* F_OFD_SETLK */
+#endif
 #include "config.h"
 
 #define G_LOG_DOMAIN "CrewdeskSync"
 
 #include <glib/gi18n-lib.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HAVE_LIBSECRET
 #include <libsecret/secret.h>
@@ -23,6 +28,19 @@
 #define KEY_TOKEN     "token"
 /* A token is 64 hex digits; anything far longer is not one. */
 #define TOKEN_MAX     1024
+/* Beside the file, held by whoever reads it to replace it. */
+#define LOCK_NAME     "credentials.lock"
+/* Another process holds the lock for one read and one write: this is a
+ * process that is stuck, not one that is slow. */
+#define LOCK_TIMEOUT_MS 10000
+/* The first wait for a busy lock, and the longest. */
+#define LOCK_PAUSE_MIN_US 1000
+#define LOCK_PAUSE_MAX_US 20000
+
+/* cd_sync_credentials_set_test_hooks() */
+static guint lock_timeout_ms = LOCK_TIMEOUT_MS;
+static CdSyncCredentialsLockedFunc locked_func;
+static gpointer locked_data;
 
 /* Helpers ----------------------------------------------------------------- */
 
@@ -101,14 +119,14 @@ load_file (const char  *path,
 }
 
 /* Writes @kf in place of the file, atomically, readable by the user
- * alone; no group left: no file. */
+ * alone; no group left: no file. Called with the lock held, so the
+ * folder is there. */
 static gboolean
 save_file (const char  *path,
            GKeyFile    *kf,
            GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *data = NULL;
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
   gsize length = 0;
@@ -126,16 +144,6 @@ save_file (const char  *path,
       return TRUE;
     }
 
-  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      set_file_error (error, _("Could not save the sign-in in “%s” (%s). Check that you may write "
-                               "there; until then, Crewdesk asks for the password at every start."),
-                      path, g_strerror (saved));
-      return FALSE;
-    }
-
   data = g_key_file_to_data (kf, &length, NULL);
   /* A temporary file created 0600, synced, renamed over the old one. */
   if (!g_file_set_contents_full (path, data, (gssize) length,
@@ -151,11 +159,183 @@ save_file (const char  *path,
   return TRUE;
 }
 
+/* The lock ------------------------------------------------------------------ */
+
+/* Several processes (two Crewdesk windows, a sign-in and a sign-out) may
+ * change the file at once, and each change reads the whole file, edits
+ * one entry and writes the whole file back: without a lock, the last to
+ * write undoes the others' changes. So every save and removal holds an
+ * open file description lock (fcntl F_OFD_SETLK) on LOCK_NAME, beside
+ * the file, from reading the file to renaming the new one over it.
+ *
+ * Such a lock belongs to the open file, not to the process: it keeps
+ * out other threads of this process too, each opening the file anew.
+ * The kernel lets it go when the holder closes the file or dies, so a
+ * crashed or killed Crewdesk never leaves a lock behind; the file
+ * itself stays, empty, mode 0600, and is never removed (removing it
+ * would let two processes lock two different files). Lookups take no
+ * lock: the file is only ever replaced by a rename, so a reader sees
+ * either the old file or the new one, whole.
+ *
+ * A busy lock is tried again after growing pauses, until
+ * lock_timeout_ms have passed: then the change fails with an error
+ * rather than waiting for ever on a process that is stuck. */
+
+/* The folder of @path, made if need be, readable by the user alone. */
 static gboolean
-file_store (const char  *server_url,
-            const char  *username,
-            const char  *token,
-            GError     **error)
+ensure_folder (const char  *path,
+               GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      set_file_error (error, _("Could not save the sign-in in “%s” (%s). Check that you may write "
+                               "there; until then, Crewdesk asks for the password at every start."),
+                      path, g_strerror (saved));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+lock_unsupported (int error_code)
+{
+  /* File systems without locks (some network ones) */
+  return error_code == ENOLCK || error_code == EINVAL || error_code == EOPNOTSUPP ||
+         error_code == ENOSYS;
+}
+
+/* Takes the lock for a change to the file at @path. On success *@fd is
+ * the lock's descriptor, for lock_release(), or -1 when the file system
+ * has no locks (the change then goes ahead unlocked, as it would have
+ * before there was a lock). */
+static gboolean
+lock_acquire (const char  *path,
+              int         *fd,
+              GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *lock_path = g_build_filename (dir, LOCK_NAME, NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) lock_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gulong pause_us = LOCK_PAUSE_MIN_US;
+  struct stat st_fd;
+  int lock_fd = -1;
+
+  *fd = -1;
+  for (;;)
+    {
+      struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+      struct stat st_path;
+      gint64 now;
+      int saved;
+
+      if (lock_fd < 0)
+        {
+          /* Created 0600, like the file, though it never holds anything. */
+          lock_fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+          if (lock_fd < 0)
+            {
+              saved = errno;
+              if (saved == EINTR)
+                continue;
+              set_file_error (error, _("Could not use the lock file “%s” of the saved sign-in (%s). "
+                                       "Check that you may write in that folder, then try again."),
+                              lock_path, g_strerror (saved));
+              return FALSE;
+            }
+          if (fstat (lock_fd, &st_fd) != 0 || !S_ISREG (st_fd.st_mode))
+            {
+              close (lock_fd);
+              set_file_error (error, _("Could not use the lock file “%s” of the saved sign-in (%s). "
+                                       "Check that you may write in that folder, then try again."),
+                              lock_path, _("not a regular file"));
+              return FALSE;
+            }
+          if ((st_fd.st_mode & 07777) != 0600 && fchmod (lock_fd, 0600) != 0)
+            g_debug ("Credentials: %s keeps mode %o: %s", lock_path,
+                     (unsigned int) (st_fd.st_mode & 07777), g_strerror (errno));
+        }
+
+      if (fcntl (lock_fd, F_OFD_SETLK, &fl) == 0)
+        {
+          /* Still the file under that name, not one removed meanwhile? */
+          if (g_stat (lock_path, &st_path) == 0 &&
+              st_path.st_dev == st_fd.st_dev && st_path.st_ino == st_fd.st_ino)
+            {
+              *fd = lock_fd;
+              return TRUE;
+            }
+          close (lock_fd);
+          lock_fd = -1;
+        }
+      else
+        {
+          saved = errno;
+          if (saved == EINTR)
+            continue;
+          if (saved != EAGAIN && saved != EACCES)
+            {
+              close (lock_fd);
+              if (lock_unsupported (saved))
+                {
+                  g_warning_once ("Credentials: %s cannot be locked (%s); saving without a lock",
+                                  lock_path, g_strerror (saved));
+                  return TRUE;
+                }
+              set_file_error (error, _("Could not use the lock file “%s” of the saved sign-in (%s). "
+                                       "Check that you may write in that folder, then try again."),
+                              lock_path, g_strerror (saved));
+              return FALSE;
+            }
+        }
+
+      /* Busy (or replaced): wait a little, a random part of a pause that
+       * doubles each time, so that waiters do not wake in step. */
+      now = g_get_monotonic_time ();
+      if (now >= deadline)
+        {
+          g_autofree char *name = g_filename_display_name (path);
+
+          if (lock_fd >= 0)
+            close (lock_fd);
+          g_set_error (error, CD_SYNC_ERROR, CD_SYNC_ERROR_FAILED,
+                       _("The saved sign-in in “%s” stayed locked by another running Crewdesk, so it "
+                         "was not changed. Try again in a moment; if this keeps happening, quit the "
+                         "other Crewdesk windows."), name);
+          return FALSE;
+        }
+      g_usleep (MIN ((gint64) g_random_int_range (pause_us / 2, pause_us + 1), deadline - now));
+      pause_us = MIN (pause_us * 2, LOCK_PAUSE_MAX_US);
+    }
+}
+
+/* Lets the lock go (closing its file does it). */
+static void
+lock_release (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
+
+static void
+run_locked_func (void)
+{
+  if (locked_func != NULL)
+    locked_func (locked_data);
+}
+
+/* Saves and removals ----------------------------------------------------- */
+
+/* With the lock held. */
+static gboolean
+file_store_locked (const char  *server_url,
+                   const char  *username,
+                   const char  *token,
+                   GError     **error)
 {
   g_autofree char *path = cd_sync_credentials_file_path ();
   g_autofree char *group = group_for (server_url, username);
@@ -180,7 +360,25 @@ file_store (const char  *server_url,
   g_key_file_set_string (kf, group, KEY_USERNAME, username);
   g_key_file_set_string (kf, group, KEY_TOKEN, token);
 
+  run_locked_func ();
   return save_file (path, kf, error);
+}
+
+static gboolean
+file_store (const char  *server_url,
+            const char  *username,
+            const char  *token,
+            GError     **error)
+{
+  g_autofree char *path = cd_sync_credentials_file_path ();
+  gboolean ok;
+  int fd = -1;
+
+  if (!ensure_folder (path, error) || !lock_acquire (path, &fd, error))
+    return FALSE;
+  ok = file_store_locked (server_url, username, token, error);
+  lock_release (fd);
+  return ok;
 }
 
 static char *
@@ -217,10 +415,11 @@ file_lookup (const char  *server_url,
   return g_steal_pointer (&token);
 }
 
+/* With the lock held. */
 static gboolean
-file_forget (const char  *server_url,
-             const char  *username,
-             GError     **error)
+file_forget_locked (const char  *server_url,
+                    const char  *username,
+                    GError     **error)
 {
   g_autofree char *path = cd_sync_credentials_file_path ();
   g_autofree char *group = group_for (server_url, username);
@@ -235,6 +434,7 @@ file_forget (const char  *server_url,
        * told apart: the damaged file goes. */
       g_autoptr(GKeyFile) empty = g_key_file_new ();
 
+      run_locked_func ();
       return save_file (path, empty, error);
     }
   if (kf == NULL)
@@ -246,7 +446,30 @@ file_forget (const char  *server_url,
     return TRUE;
 
   g_key_file_remove_group (kf, group, NULL);
+  run_locked_func ();
   return save_file (path, kf, error);
+}
+
+static gboolean
+file_forget (const char  *server_url,
+             const char  *username,
+             GError     **error)
+{
+  g_autofree char *path = cd_sync_credentials_file_path ();
+  GStatBuf st;
+  gboolean ok;
+  int fd = -1;
+
+  /* No file, nothing to forget: no folder nor lock made for nothing (the
+   * usual case with a Secret Service). */
+  if (g_lstat (path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+    return TRUE;
+
+  if (!lock_acquire (path, &fd, error))
+    return FALSE;
+  ok = file_forget_locked (server_url, username, error);
+  lock_release (fd);
+  return ok;
 }
 
 #ifdef HAVE_LIBSECRET
@@ -324,6 +547,16 @@ secret_forget (const char  *server_url,
 #endif
 
 /* Public API -------------------------------------------------------------- */
+
+void
+cd_sync_credentials_set_test_hooks (guint                       timeout_ms,
+                                    CdSyncCredentialsLockedFunc func,
+                                    gpointer                    user_data)
+{
+  lock_timeout_ms = timeout_ms > 0 ? timeout_ms : LOCK_TIMEOUT_MS;
+  locked_func = func;
+  locked_data = user_data;
+}
 
 /* Returns: (transfer full): $XDG_CONFIG_HOME/crewdesk/credentials */
 char *

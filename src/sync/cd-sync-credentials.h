@@ -9,6 +9,12 @@
  * change. A lookup asks the Secret Service first, then the file, so a
  * token saved while the service was away is still found.
  *
+ * Several processes may save and forget at once: each change to the
+ * file holds a lock (credentials.lock beside it, also 0600) from
+ * reading the file to replacing it, so none undoes another's. A lock
+ * held by a process that died is let go by the kernel; one held by a
+ * live process for more than 10 seconds makes the change fail.
+ *
  * The functions block (D-Bus, disk): call them from a worker thread in
  * the UI. Errors are CD_SYNC_ERROR_FAILED with a sentence for the user.
  */
@@ -36,5 +42,14 @@ gboolean  cd_sync_credentials_forget    (const char  *server_url,
                                          GError     **error);
 /* The file used when there is no Secret Service. */
 char     *cd_sync_credentials_file_path (void);
+
+/* For tests only: how long a change to the file waits for a lock held
+ * elsewhere (0: the default, 10 seconds), and a function called while
+ * the lock is held, after the file was read and before it is replaced
+ * (%NULL: none). Call before anything else here; not thread-safe. */
+typedef void (*CdSyncCredentialsLockedFunc) (gpointer user_data);
+void      cd_sync_credentials_set_test_hooks (guint                       timeout_ms,
+                                              CdSyncCredentialsLockedFunc func,
+                                              gpointer                    user_data);
 
 G_END_DECLS
