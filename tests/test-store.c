@@ -418,11 +418,21 @@ test_migrations (Fixture       *fx,
     sqlite3_finalize (stmt);
   }
 
+  /* A store opens with synchronous=NORMAL, as documented: no statement
+   * it keeps prepared sets another level (SQLite applies a PRAGMA
+   * synchronous when it compiles one). */
+  g_assert_cmpint (raw_int (_cd_store_get_db (store), "PRAGMA synchronous"), ==, 1);
+
   /* synchronous toggles for the server. */
   g_assert_true (cd_store_set_synchronous_full (store, TRUE, &error));
   g_assert_cmpint (raw_int (_cd_store_get_db (store), "PRAGMA synchronous"), ==, 2);
+  g_assert_true (cd_store_set_deferred_sync (store, TRUE, &error));
+  g_assert_cmpint (raw_int (_cd_store_get_db (store), "PRAGMA synchronous"), ==, 1);
+  g_assert_true (cd_store_set_deferred_sync (store, FALSE, &error));
+  g_assert_cmpint (raw_int (_cd_store_get_db (store), "PRAGMA synchronous"), ==, 2);
   g_assert_true (cd_store_set_synchronous_full (store, FALSE, &error));
   g_assert_cmpint (raw_int (_cd_store_get_db (store), "PRAGMA synchronous"), ==, 1);
+  g_assert_no_error (error);
   g_assert_no_error (error);
 
   g_assert_true (cd_store_check (store, &error));

@@ -37,9 +37,11 @@ typedef enum {
   OP_DELETE,
   OP_LIST,
   OP_CLEAR,
+  OP_RESYNC_MARK,
+  OP_RESYNC_SWEEP,
 } Op;
 
-#define N_OPS (OP_CLEAR + 1)
+#define N_OPS (OP_RESYNC_SWEEP + 1)
 
 typedef enum {
   STMT_BEGIN,
@@ -89,17 +91,19 @@ typedef enum {
   STMT_CLIENT_GET,
   STMT_CLIENT_SET,
   STMT_CLEAR_POSITIONS,
-  STMT_SYNC_NORMAL,
-  STMT_SYNC_FULL,
   STMT_TRAIL_ADD,
   STMT_TRAIL_TRIM,
   STMT_TRAIL_TRIM_ALL,
   STMT_TRAIL_LIST,
   STMT_TRAIL_LIST_ALL,
   STMT_CLEAR_TRAILS,
+  STMT_POSITIONS_LIST,
+  STMT_RESYNC_ANY,
+  STMT_RESYNC_SEEN,
+  STMT_RESYNC_CLEAR,
 } Stmt;
 
-#define N_STMTS (STMT_CLEAR_TRAILS + 1)
+#define N_STMTS (STMT_RESYNC_CLEAR + 1)
 
 /* Filter bits of STMT_OPEN_TICKETS + mask. */
 #define FILTER_STATUS 1
@@ -311,6 +315,17 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (crew_id, at)"
   ") WITHOUT ROWID;"
   "PRAGMA user_version = 4;",
+
+  /* 5: a client cache re-reading the whole feed after a 410 keeps here
+   * the rows it had that the pass has not brought yet (see
+   * cd_store_resync_begin()); what is left at the end is gone from the
+   * server. Kept on disk, so a pass cut short goes on after a restart. */
+  "CREATE TABLE resync_stale ("
+  "  kind TEXT NOT NULL,"
+  "  id   TEXT NOT NULL,"
+  "  PRIMARY KEY (kind, id)"
+  ") WITHOUT ROWID;"
+  "PRAGMA user_version = 5;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CD_STORE_SCHEMA_VERSION);
@@ -346,6 +361,7 @@ static const Probe probes[] = {
   { 3, "SELECT (SELECT min(id) FROM conflicts), (SELECT max(id) FROM conflicts)" },
   { 3, "SELECT (SELECT min(key) FROM client_meta), (SELECT max(key) FROM client_meta)" },
   { 4, "SELECT (SELECT min(crew_id) FROM crew_trails), (SELECT max(crew_id) FROM crew_trails)" },
+  { 5, "SELECT (SELECT min(kind) FROM resync_stale), (SELECT max(kind) FROM resync_stale)" },
 };
 
 /* Statements -------------------------------------------------------------- */
@@ -492,8 +508,6 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "INSERT INTO client_meta (key, value) VALUES (?1, ?2)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value" },
   [STMT_CLEAR_POSITIONS] = { "clear_positions", "DELETE FROM crew_positions" },
-  [STMT_SYNC_NORMAL] = { "sync_normal", "PRAGMA synchronous = NORMAL" },
-  [STMT_SYNC_FULL] = { "sync_full", "PRAGMA synchronous = FULL" },
   [STMT_TRAIL_ADD] = {
     "trail_add",
     "INSERT INTO crew_trails (crew_id, at, lat, lon, heading, speed_kmh)"
@@ -509,6 +523,14 @@ static const StmtInfo stmt_info[N_STMTS] = {
     "SELECT crew_id, at, lat, lon, heading, speed_kmh FROM crew_trails"
     " WHERE at > ?1 ORDER BY crew_id, at" },
   [STMT_CLEAR_TRAILS] = { "clear_trails", "DELETE FROM crew_trails" },
+  [STMT_POSITIONS_LIST] = {
+    "positions_list",
+    "SELECT p.crew_id, p.at, p.lat, p.lon, p.heading, p.speed_kmh"
+    " FROM crew_positions AS p JOIN crews AS c ON c.id = p.crew_id"
+    " WHERE c.deleted = 0 ORDER BY p.crew_id" },
+  [STMT_RESYNC_ANY] = { "resync_any", "SELECT EXISTS (SELECT 1 FROM resync_stale)" },
+  [STMT_RESYNC_SEEN] = { "resync_seen", "DELETE FROM resync_stale WHERE kind = ?1 AND id = ?2" },
+  [STMT_RESYNC_CLEAR] = { "resync_clear", "DELETE FROM resync_stale" },
 };
 
 typedef struct {
@@ -522,11 +544,19 @@ typedef struct {
 #define DELETE_SQL(table, extra) \
   "UPDATE " table " SET deleted = 1, rev = ?2, version = version + 1, data = NULL" extra \
   " WHERE id = ?1 AND deleted = 0"
+/* A client re-reading everything (after a 410) marks each live row, the
+ * pass unmarks the rows it brings, and what stays marked is gone from the
+ * server. */
+#define RESYNC_SQL(table, kind) \
+  "INSERT OR IGNORE INTO resync_stale (kind, id) SELECT '" kind "', id FROM " table " WHERE deleted = 0", \
+  "DELETE FROM " table " WHERE id IN (SELECT id FROM resync_stale WHERE kind = '" kind "')"
 #define UPSERT_COMMON "version = excluded.version, rev = excluded.rev, deleted = 0, data = excluded.data"
 
 /* Saving binds ?1 id, ?2 version, ?3 rev, ?4 data, then the kind's own
  * columns from ?5 in the order of bind_columns(). */
-static const char * const op_names[N_OPS] = { "save", "load", "delete", "list", "clear" };
+static const char * const op_names[N_OPS] = {
+  "save", "load", "delete", "list", "clear", "resync_mark", "resync_sweep",
+};
 
 static const KindInfo kinds[N_KINDS] = {
   [KIND_TICKET] = { "ticket", cd_ticket_get_type, {
@@ -540,7 +570,8 @@ static const KindInfo kinds[N_KINDS] = {
     LOAD_SQL ("tickets"),
     DELETE_SQL ("tickets", ", open = 0, paused = 0, next_due = 0"),
     LIST_SQL ("tickets"),
-    "DELETE FROM tickets" } },
+    "DELETE FROM tickets",
+    RESYNC_SQL ("tickets", "ticket") } },
   [KIND_CREW] = { "crew", cd_crew_get_type, {
     "INSERT INTO crews (id, version, rev, data, name, utility, status)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -549,7 +580,8 @@ static const KindInfo kinds[N_KINDS] = {
     CREW_SELECT " WHERE c.id = ?1 AND c.deleted = 0",
     DELETE_SQL ("crews", ""),
     CREW_SELECT " WHERE c.deleted = 0 ORDER BY c.id",
-    "DELETE FROM crews" } },
+    "DELETE FROM crews",
+    RESYNC_SQL ("crews", "crew") } },
   [KIND_CALLBACK] = { "callback", cd_callback_get_type, {
     "INSERT INTO callbacks (id, version, rev, data, ticket_id, due_at, priority, status)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -558,7 +590,8 @@ static const KindInfo kinds[N_KINDS] = {
     LOAD_SQL ("callbacks"),
     DELETE_SQL ("callbacks", ""),
     LIST_SQL ("callbacks"),
-    "DELETE FROM callbacks" } },
+    "DELETE FROM callbacks",
+    RESYNC_SQL ("callbacks", "callback") } },
   [KIND_ASSIGNMENT_EVENT] = { "assignment_event", cd_assignment_event_get_type, {
     "INSERT INTO assignment_events (id, version, rev, data, ticket_id, at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -567,7 +600,8 @@ static const KindInfo kinds[N_KINDS] = {
     LOAD_SQL ("assignment_events"),
     DELETE_SQL ("assignment_events", ""),
     LIST_SQL ("assignment_events"),
-    "DELETE FROM assignment_events" } },
+    "DELETE FROM assignment_events",
+    RESYNC_SQL ("assignment_events", "assignment_event") } },
   [KIND_USER] = { "user", cd_user_get_type, {
     "INSERT INTO users (id, version, rev, data, username)"
     " VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -575,7 +609,8 @@ static const KindInfo kinds[N_KINDS] = {
     LOAD_SQL ("users"),
     DELETE_SQL ("users", ""),
     LIST_SQL ("users"),
-    "DELETE FROM users" } },
+    "DELETE FROM users",
+    RESYNC_SQL ("users", "user") } },
   [KIND_SLA_POLICY] = { "sla_policy", cd_sla_policy_get_type, {
     "INSERT INTO sla_policies (id, version, rev, data, category, urgency, area_class)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -584,7 +619,8 @@ static const KindInfo kinds[N_KINDS] = {
     LOAD_SQL ("sla_policies"),
     DELETE_SQL ("sla_policies", ""),
     LIST_SQL ("sla_policies"),
-    "DELETE FROM sla_policies" } },
+    "DELETE FROM sla_policies",
+    RESYNC_SQL ("sla_policies", "sla_policy") } },
 };
 
 /* A statement on loan from the store: g_autoptr resets it and drops its
@@ -1404,7 +1440,10 @@ cd_store_set_deferred_sync (CdStore   *self,
   g_return_val_if_fail (CD_IS_STORE (self), FALSE);
   g_return_val_if_fail (self->depth == 0, FALSE);
 
-  return run (self, self->stmts[deferred ? STMT_SYNC_NORMAL : STMT_SYNC_FULL], error);
+  /* Never a prepared statement: SQLite applies "PRAGMA synchronous" when
+   * it compiles one, so a connection that kept one prepared would switch
+   * to that level at open, whatever it meant to run with. */
+  return exec_sql (self, deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", error);
 }
 
 static gboolean
@@ -2506,6 +2545,159 @@ cd_store_list_trail_points (CdStore     *self,
     }
 
   return g_steal_pointer (&points);
+}
+
+/**
+ * cd_store_list_crew_positions:
+ *
+ * The latest position of every live crew that has one, by crew id.
+ *
+ * Returns: (transfer full) (element-type CdTrailPoint): the positions
+ */
+GPtrArray *
+cd_store_list_crew_positions (CdStore  *self,
+                              GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  g_autoptr(GPtrArray) points = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), NULL);
+
+  points = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+  stmt = self->stmts[STMT_POSITIONS_LIST];
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CdTrailPoint *point = g_new0 (CdTrailPoint, 1);
+
+      point->crew_id = column_dup (stmt, 0);
+      point->at = sqlite3_column_int64 (stmt, 1);
+      point->lat = sqlite3_column_double (stmt, 2);
+      point->lon = sqlite3_column_double (stmt, 3);
+      point->heading = sqlite3_column_double (stmt, 4);
+      point->speed_kmh = sqlite3_column_double (stmt, 5);
+      g_ptr_array_add (points, point);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&points);
+}
+
+/* Resync ------------------------------------------------------------------ */
+
+/**
+ * cd_store_resync_begin:
+ *
+ * A client about to re-read the server's whole feed from revision 0 (its
+ * revision is past the server's history, or the server was restored from
+ * a backup). Marks every live row, sets the last revision to 0, and
+ * leaves everything in place: the user keeps seeing the old rows until
+ * the pass brings the new ones. cd_store_resync_seen() unmarks a row the
+ * pass brought; cd_store_resync_finish() deletes what stays marked.
+ * Inside a transaction.
+ */
+gboolean
+cd_store_resync_begin (CdStore  *self,
+                       GError  **error)
+{
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  if (!run (self, self->stmts[STMT_RESYNC_CLEAR], error))
+    return FALSE;
+  for (guint k = 0; k < N_KINDS; k++)
+    if (!run (self, self->kind_stmts[k][OP_RESYNC_MARK], error))
+      return FALSE;
+
+  return cd_store_set_last_rev (self, 0, error);
+}
+
+/* Whether a resync is under way (rows are still marked). */
+gboolean
+cd_store_resync_pending (CdStore   *self,
+                         gboolean  *pending,
+                         GError   **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (pending != NULL, FALSE);
+
+  stmt = self->stmts[STMT_RESYNC_ANY];
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      store_error (self, rc, error);
+      return FALSE;
+    }
+
+  *pending = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
+/* The pass brought this row (or its tombstone). Inside a transaction. */
+gboolean
+cd_store_resync_seen (CdStore     *self,
+                      GType        type,
+                      const char  *id,
+                      GError     **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  Kind kind;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+  g_return_val_if_fail (kind_for_type (type, &kind), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  stmt = self->stmts[STMT_RESYNC_SEEN];
+  bind_text (stmt, 1, kinds[kind].kind);
+  bind_text (stmt, 2, id);
+  return run (self, stmt, error);
+}
+
+/**
+ * cd_store_resync_finish:
+ * @n_removed: (out) (optional): how many rows were gone from the server
+ *
+ * The pass reached the end of the feed: deletes the rows it did not
+ * bring (with their positions and trails) and ends the resync. Inside a
+ * transaction.
+ */
+gboolean
+cd_store_resync_finish (CdStore  *self,
+                        guint    *n_removed,
+                        GError  **error)
+{
+  guint removed = 0;
+
+  g_return_val_if_fail (CD_IS_STORE (self), FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  for (guint k = 0; k < N_KINDS; k++)
+    {
+      if (!run (self, self->kind_stmts[k][OP_RESYNC_SWEEP], error))
+        return FALSE;
+      removed += sqlite3_changes (self->db);
+    }
+  if (!run (self, self->stmts[STMT_RESYNC_CLEAR], error))
+    return FALSE;
+
+  if (n_removed != NULL)
+    *n_removed = removed;
+  return TRUE;
 }
 
 /**

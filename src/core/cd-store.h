@@ -55,7 +55,7 @@ GQuark cd_store_error_quark (void);
 
 /* The schema version this build writes (PRAGMA user_version), and the
  * PRAGMA application_id that marks a file as Crewdesk's ("CDsk"). */
-#define CD_STORE_SCHEMA_VERSION 4
+#define CD_STORE_SCHEMA_VERSION 5
 #define CD_STORE_APPLICATION_ID 0x4344736b
 
 #define CD_TYPE_STORE (cd_store_get_type ())
@@ -207,6 +207,9 @@ gboolean    cd_store_trim_trail           (CdStore              *self,
 GPtrArray  *cd_store_list_trail_points    (CdStore              *self,
                                            const char           *crew_id,
                                            gint64                after,
+                                           GError              **error);
+/* The latest position of every live crew (CdTrailPoint, by crew id). */
+GPtrArray  *cd_store_list_crew_positions  (CdStore              *self,
                                            GError              **error);
 GPtrArray  *cd_store_list_callbacks_due   (CdStore              *self,
                                            CdCallbackStatus      status,
@@ -376,6 +379,20 @@ gboolean    cd_store_save_json            (CdStore              *self,
                                            const char           *kind,
                                            const char           *json,
                                            gssize                length,
+                                           GError              **error);
+/* Client: re-reading the whole feed after a 410 (schema 5). Each inside
+ * a transaction but cd_store_resync_pending(). */
+gboolean    cd_store_resync_begin         (CdStore              *self,
+                                           GError              **error);
+gboolean    cd_store_resync_pending       (CdStore              *self,
+                                           gboolean             *pending,
+                                           GError              **error);
+gboolean    cd_store_resync_seen          (CdStore              *self,
+                                           GType                 type,
+                                           const char           *id,
+                                           GError              **error);
+gboolean    cd_store_resync_finish        (CdStore              *self,
+                                           guint                *n_removed,
                                            GError              **error);
 /* Empties every record table, the positions and trails (not the outbox,
  * the conflicts nor client values): a client replacing its rows with a

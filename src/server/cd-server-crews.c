@@ -248,6 +248,28 @@ fail_unlocked:
   return FALSE;
 }
 
+/* One position as a JSON object, in the C locale whatever the server's;
+ * with "crew_id" first when @crew_id is given. */
+static void
+append_position (GString          *out,
+                 const char       *crew_id,
+                 const CdPosition *p)
+{
+  g_autofree char *at = cd_json_format_time (p->at);
+  char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
+  char heading[G_ASCII_DTOSTR_BUF_SIZE], speed[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (out, '{');
+  /* Crew ids are UUIDs: nothing to escape. */
+  if (crew_id != NULL)
+    g_string_append_printf (out, "\"crew_id\":\"%s\",", crew_id);
+  g_string_append_printf (out, "\"lat\":%s,\"lon\":%s,\"heading\":%s,\"speed_kmh\":%s,\"at\":\"%s\"}",
+                          g_ascii_formatd (lat, sizeof lat, "%.7f", p->lat),
+                          g_ascii_formatd (lon, sizeof lon, "%.7f", p->lon),
+                          g_ascii_formatd (heading, sizeof heading, "%.1f", p->heading),
+                          g_ascii_formatd (speed, sizeof speed, "%.1f", p->speed_kmh), at);
+}
+
 void
 cd_server_handle_position (CdServer  *self,
                            CdRequest *req)
@@ -257,8 +279,7 @@ cd_server_handle_position (CdServer  *self,
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CdCrew) crew = NULL;
-  g_autofree char *event = NULL;
-  g_autofree char *at_text = NULL;
+  g_autoptr(GString) event = NULL;
   CdPosition pos = { 0 };
   gint64 now = cd_server_now (self);
   JsonObject *o;
@@ -313,11 +334,9 @@ cd_server_handle_position (CdServer  *self,
   g_mutex_unlock (&self->positions_lock);
   g_atomic_int_inc (&self->metrics.positions);
 
-  at_text = cd_json_format_time (pos.at);
-  event = g_strdup_printf ("{\"crew_id\":\"%s\",\"lat\":%.7f,\"lon\":%.7f,\"heading\":%.1f,"
-                           "\"speed_kmh\":%.1f,\"at\":\"%s\"}",
-                           crew_id, pos.lat, pos.lon, pos.heading, pos.speed_kmh, at_text);
-  cd_events_publish (self->events, "position", event);
+  event = g_string_sized_new (160);
+  append_position (event, crew_id, &pos);
+  cd_events_publish (self->events, "position", event->str);
 
   cd_http_response_set_text (req->response, 200, "application/json", "{\"ok\":true}");
 }
@@ -346,6 +365,8 @@ flusher_thread (gpointer data)
 
       batch = self->positions;
       self->positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      /* Readers of the latest positions still see it until it is stored. */
+      self->flushing = g_hash_table_ref (batch);
       added = self->trail_added;
       self->trail_added = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
       trims = self->trail_trims;
@@ -390,6 +411,7 @@ flusher_thread (gpointer data)
         cd_server_log ("error", "position-flush", "message=\"%s\"", error->message);
 
       g_mutex_lock (&self->positions_lock);
+      g_clear_pointer (&self->flushing, g_hash_table_unref);
     }
   g_mutex_unlock (&self->positions_lock);
 
@@ -518,18 +540,97 @@ cd_server_handle_crew_trail (CdServer  *self,
                           CD_RECORD (crew)->id, since, self->config.trail_window, self->config.trail_points);
   for (guint i = 0; i < points->len; i++)
     {
-      const CdPosition *p = &g_array_index (points, CdPosition, i);
-      g_autofree char *at = cd_json_format_time (p->at);
-      char lat[G_ASCII_DTOSTR_BUF_SIZE], lon[G_ASCII_DTOSTR_BUF_SIZE];
-      char heading[G_ASCII_DTOSTR_BUF_SIZE], speed[G_ASCII_DTOSTR_BUF_SIZE];
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_position (out, NULL, &g_array_index (points, CdPosition, i));
+    }
+  g_string_append (out, "]}");
+  length = out->len;
+  cd_http_response_set_json (req->response, 200, g_string_free (out, FALSE), length);
+}
 
-      /* The C locale's decimal point, whatever the server's locale. */
-      g_string_append_printf (out, "%s{\"lat\":%s,\"lon\":%s,\"heading\":%s,\"speed_kmh\":%s,\"at\":\"%s\"}",
-                              i ? "," : "",
-                              g_ascii_formatd (lat, sizeof lat, "%.7f", p->lat),
-                              g_ascii_formatd (lon, sizeof lon, "%.7f", p->lon),
-                              g_ascii_formatd (heading, sizeof heading, "%.1f", p->heading),
-                              g_ascii_formatd (speed, sizeof speed, "%.1f", p->speed_kmh), at);
+static gint
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+overlay_positions (GHashTable *latest,
+                   GHashTable *newer)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, newer);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CdPosition *have = g_hash_table_lookup (latest, key);
+
+      if (have == NULL || ((CdPosition *) value)->at >= have->at)
+        g_hash_table_replace (latest, g_strdup (key), g_memdup2 (value, sizeof (CdPosition)));
+    }
+}
+
+/* GET /api/v1/positions: the latest position of every crew that has
+ * one, for a client that was not listening to the event stream (a first
+ * start, a reconnect). Reports not yet flushed to the store count. */
+void
+cd_server_handle_positions (CdServer  *self,
+                            CdRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GHashTable) latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autofree char *now = cd_json_format_time (cd_server_now (self));
+  CdStore *store = cd_server_acquire_reader (self, &error);
+  GString *out;
+  gsize length;
+
+  if (store != NULL)
+    stored = cd_store_list_crew_positions (store, &error);
+  cd_server_release_reader (self, store);
+  if (stored == NULL)
+    {
+      cd_request_reply_gerror (req, error);
+      return;
+    }
+
+  for (guint i = 0; i < stored->len; i++)
+    {
+      const CdTrailPoint *p = g_ptr_array_index (stored, i);
+      CdPosition pos = { p->lat, p->lon, p->heading, p->speed_kmh, p->at };
+
+      g_hash_table_replace (latest, g_strdup (p->crew_id), g_memdup2 (&pos, sizeof pos));
+    }
+  g_mutex_lock (&self->positions_lock);
+  if (self->flushing != NULL)
+    overlay_positions (latest, self->flushing);
+  overlay_positions (latest, self->positions);
+  g_mutex_unlock (&self->positions_lock);
+
+  /* (g_hash_table_get_keys_as_ptr_array() is GLib 2.76.) */
+  ids = g_ptr_array_sized_new (g_hash_table_size (latest));
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, latest);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (ids, key);
+  }
+  g_ptr_array_sort (ids, compare_ids);
+  out = g_string_sized_new (64 + ids->len * 160);
+  g_string_append_printf (out, "{\"at\":\"%s\",\"positions\":[", now);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_position (out, id, g_hash_table_lookup (latest, id));
     }
   g_string_append (out, "]}");
   length = out->len;

@@ -74,6 +74,7 @@ struct _CdServer
    * are ephemeral and must not cost a disk sync each. */
   GMutex           positions_lock;
   GHashTable      *positions;    /* crew id -> CdPosition */
+  GHashTable      *flushing;     /* the batch being written, or NULL */
   GHashTable      *crew_cache;   /* crew id -> CdCrew, to validate reports */
   GHashTable      *trails;       /* crew id -> GArray of CdPosition, oldest first */
   GPtrArray       *trail_added;  /* CdTrailPoint: not yet in the store */
@@ -165,6 +166,8 @@ void        cd_server_handle_crew_tickets (CdServer *self,
 void        cd_server_handle_events    (CdServer    *self,
                                         CdRequest   *req);
 void        cd_server_handle_crew_trail (CdServer   *self,
+                                        CdRequest   *req);
+void        cd_server_handle_positions (CdServer    *self,
                                         CdRequest   *req);
 void        cd_server_positions_start  (CdServer    *self);
 void        cd_server_positions_stop   (CdServer    *self);

@@ -73,6 +73,7 @@ static const Route routes[] = {
   { "POST", "/api/v1/crews/{}/position", R (CD_ROLE_CREW_DEVICE), cd_server_handle_position },
   { "GET", "/api/v1/crews/{}/tickets", ROLES_ANY, cd_server_handle_crew_tickets },
   { "GET", "/api/v1/crews/{}/trail", ROLES_TRAIL, cd_server_handle_crew_trail },
+  { "GET", "/api/v1/positions", ROLES_STAFF, cd_server_handle_positions },
   { "POST", "/api/v1/tickets", ROLES_INTAKE, cd_server_handle_intake },
 };
 
@@ -715,12 +716,13 @@ handle_changes (CdServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) changes = NULL;
   g_autoptr(GString) out = NULL;
-  gint64 since, limit, horizon, last_rev = 0;
+  gint64 since, limit, horizon = 0, pass_horizon, last_rev = 0;
   gboolean more = FALSE;
   CdStore *store;
 
   if (!cd_request_int_param (req, "since", 0, 0, G_MAXINT64, &since) ||
-      !cd_request_int_param (req, "limit", 1000, 1, self->config.changes_max_limit, &limit))
+      !cd_request_int_param (req, "limit", 1000, 1, self->config.changes_max_limit, &limit) ||
+      !cd_request_int_param (req, "horizon", -1, 0, G_MAXINT64, &pass_horizon))
     return;
 
   store = cd_server_acquire_reader (self, &error);
@@ -737,7 +739,11 @@ handle_changes (CdServer  *self,
   horizon = cd_store_get_horizon_rev (store, &error);
   if (error != NULL)
     goto out;
-  if (since < horizon)
+  /* From revision 0 the feed is the whole state, whatever the horizon: a
+   * client that holds nothing has no deletions to miss. A client paging
+   * on from there sends the horizon its first page gave: while it holds,
+   * what lies below it was deleted before that first page. */
+  if (since > 0 && since < horizon && pass_horizon != horizon)
     {
       g_autofree char *message = g_strdup_printf (_("Changes before revision %lld are no longer kept. "
                                                     "Load a snapshot, then pull again."), (long long) horizon);
@@ -790,8 +796,8 @@ out:
                               i ? "," : "", change->kind, change->id, change->rev,
                               change->json ? "false" : "true", change->json ? change->json : "null");
     }
-  g_string_append_printf (out, "],\"last_rev\":%" G_GINT64_FORMAT ",\"more\":%s}",
-                          MAX (last_rev, since), more ? "true" : "false");
+  g_string_append_printf (out, "],\"last_rev\":%" G_GINT64_FORMAT ",\"more\":%s,\"horizon\":%" G_GINT64_FORMAT "}",
+                          MAX (last_rev, since), more ? "true" : "false", horizon);
 
   {
     gsize length = out->len;

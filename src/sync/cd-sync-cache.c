@@ -46,6 +46,11 @@ struct _CdSyncCache
    * written in batches (_cd_sync_cache_write_positions()), not each in
    * its own transaction on the main thread; reads see them at once. */
   GHashTable      *positions;
+
+  /* Re-reading the whole feed after a 410: rows the pass brings are
+   * counted as seen (the store keeps the marks, so a pass cut short goes
+   * on after a restart). */
+  gboolean         resyncing;
 };
 
 typedef struct {
@@ -509,13 +514,9 @@ cd_sync_cache_open (const char  *server_url,
 
   /* A first sync writes 100,000 tickets and the indexes over them: with
    * SQLite's default 2 MiB of page cache each page of rows evicts the
-   * index pages the next one needs, which are then read back.
-   * synchronous=NORMAL is the store's documented default, but SQLite
-   * applies "PRAGMA synchronous" when such a statement is prepared, and
-   * the store prepares a FULL one last: restated here, or every edit
-   * would wait for a disk sync. */
+   * index pages the next one needs, which are then read back. */
   if (sqlite3_exec (_cd_store_get_db (self->store),
-                    "PRAGMA cache_size = -" G_STRINGIFY (CACHE_PAGE_CACHE_KIB) "; PRAGMA synchronous = NORMAL",
+                    "PRAGMA cache_size = -" G_STRINGIFY (CACHE_PAGE_CACHE_KIB),
                     NULL, NULL, NULL) != SQLITE_OK)
     g_debug ("Could not tune the connection to %s", self->path);
 
@@ -546,6 +547,9 @@ cd_sync_cache_open (const char  *server_url,
                    name);
       return NULL;
     }
+
+  if (!cd_store_resync_pending (self->store, &self->resyncing, error))
+    return NULL;
 
   user_json = cd_store_get_client_value (self->store, KEY_USER, NULL);
   if (user_json != NULL)
@@ -1376,9 +1380,13 @@ gboolean
 _cd_sync_cache_apply_rows (CdSyncCache  *self,
                            GPtrArray    *rows,
                            gint64        next_since,
-                           gboolean      replace,
+                           gboolean      begin_resync,
+                           gboolean      end_of_feed,
                            GError      **error)
 {
+  gboolean resyncing;
+  guint removed = 0;
+
   g_return_val_if_fail (CD_IS_SYNC_CACHE (self), FALSE);
 
   g_rec_mutex_lock (&self->lock);
@@ -1386,7 +1394,8 @@ _cd_sync_cache_apply_rows (CdSyncCache  *self,
   if (!cd_store_begin (self->store, error))
     goto fail_unlocked;
 
-  if (replace && !cd_store_clear_records (self->store, error))
+  resyncing = self->resyncing || begin_resync;
+  if (begin_resync && !cd_store_resync_begin (self->store, error))
     goto fail;
 
   for (guint i = 0; i < rows->len; i++)
@@ -1410,18 +1419,76 @@ _cd_sync_cache_apply_rows (CdSyncCache  *self,
               goto fail;
             }
         }
+      if (resyncing && !cd_store_resync_seen (self->store, row->type, row->id, error))
+        goto fail;
     }
 
+  if (resyncing && end_of_feed && !cd_store_resync_finish (self->store, &removed, error))
+    goto fail;
   if (!cd_store_set_last_rev (self->store, next_since, error))
     goto fail;
   if (!cd_store_commit (self->store, error))
     goto fail_unlocked;
 
+  self->resyncing = resyncing && !end_of_feed;
+  if (resyncing && end_of_feed)
+    g_debug ("Resync done: %u rows were gone from the server", removed);
   g_rec_mutex_unlock (&self->lock);
   return TRUE;
 
 fail:
   cd_store_rollback (self->store);
+fail_unlocked:
+  g_rec_mutex_unlock (&self->lock);
+  return FALSE;
+}
+
+gboolean
+_cd_sync_cache_is_resyncing (CdSyncCache *self)
+{
+  gboolean resyncing;
+
+  g_return_val_if_fail (CD_IS_SYNC_CACHE (self), FALSE);
+
+  g_rec_mutex_lock (&self->lock);
+  resyncing = self->resyncing;
+  g_rec_mutex_unlock (&self->lock);
+
+  return resyncing;
+}
+
+gboolean
+_cd_sync_cache_apply_positions (CdSyncCache  *self,
+                                GPtrArray    *positions,
+                                GError      **error)
+{
+  g_return_val_if_fail (CD_IS_SYNC_CACHE (self), FALSE);
+
+  g_rec_mutex_lock (&self->lock);
+  if (!cd_store_begin (self->store, error))
+    goto fail_unlocked;
+
+  for (guint i = 0; i < positions->len; i++)
+    {
+      const CdTrailPoint *p = g_ptr_array_index (positions, i);
+      g_autoptr(GError) local_error = NULL;
+
+      /* The store keeps the newer of two positions. */
+      if (!cd_store_set_crew_position (self->store, p->crew_id, p->lat, p->lon, p->heading, p->speed_kmh,
+                                       p->at, &local_error) &&
+          !g_error_matches (local_error, CD_STORE_ERROR, CD_STORE_ERROR_NOT_FOUND))
+        {
+          cd_store_rollback (self->store);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto fail_unlocked;
+        }
+    }
+
+  if (!cd_store_commit (self->store, error))
+    goto fail_unlocked;
+  g_rec_mutex_unlock (&self->lock);
+  return TRUE;
+
 fail_unlocked:
   g_rec_mutex_unlock (&self->lock);
   return FALSE;

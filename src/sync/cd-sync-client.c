@@ -20,7 +20,7 @@
 /* The stream is watched by the engine's heartbeat deadline; this only
  * bounds a socket that hangs below it. */
 #define EVENTS_TIMEOUT_S    120
-/* A changes page or a snapshot is far larger than any request. */
+/* A changes page is far larger than any request. */
 #define REPLY_MAX_BYTES     ((gsize) 1024 * 1024 * 1024)
 #define BATCH_MAX_BYTES     (512 * 1024)
 
@@ -37,6 +37,10 @@ struct _CdSyncClient
   GError        *last_error;
   guint          page_size;
   guint          batch_size;
+  /* The crews' latest positions are to be read at the end of the next
+   * pull: at first, and whenever the event stream was not listening. */
+  gboolean       positions_stale;
+  guint          positions_gen;
 };
 
 G_DEFINE_FINAL_TYPE (CdSyncClient, cd_sync_client, G_TYPE_OBJECT)
@@ -537,13 +541,13 @@ decode_row (GType        type,
 
 /* Pull -------------------------------------------------------------------- */
 
-/* A page of the feed (or the snapshot), decoded in a worker thread: its
+/* A page of the feed, decoded in a worker thread: its
  * rows point into its body. */
 typedef struct {
   guint          seq;        /* its place in the pull */
   GBytes        *body;
-  gboolean       snapshot;
   gint64         since;
+  gboolean       begin_resync;  /* the first page of a pass after a 410 */
   GTask         *pull;       /* for the early word on the next page */
   GMainContext  *context;
   /* out */
@@ -553,6 +557,7 @@ typedef struct {
   gboolean       prescanned;
   gint64         prescan_next_since;
   gboolean       prescan_more;
+  gint64         horizon;    /* the server's, or -1 when it did not say */
   GPtrArray     *rows;       /* CdSyncRow */
   gint64         next_since;
   gboolean       more;
@@ -589,7 +594,13 @@ typedef struct {
   gboolean      more;         /* the feed goes on past @since */
   guint         n_rows;       /* applied */
   guint         n_pages;
-  gboolean      snapshot_loaded;
+  gboolean      resync_wanted;  /* a 410: resync once nothing is under way */
+  gboolean      resync_started;
+  guint         resync_seq;     /* the pass's first page */
+  gint64        pass_horizon;   /* the server's when this pull read from 0 */
+  gboolean      positions_busy;
+  gboolean      positions_done;
+  guint         positions_gen;  /* of the client, when they were asked for */
   gboolean      fetching;     /* a request under way */
   guint         decoding;
   gboolean      applying;
@@ -665,7 +676,8 @@ prescan_changes (const char *data,
                  GArray    **spans_out,
                  gint64     *last_rev_out,
                  gint64     *next_since,
-                 gboolean   *more_out)
+                 gboolean   *more_out,
+                 gint64     *horizon_out)
 {
   const char *end = data + size;
   const char *p = skip_ws (data, end);
@@ -673,7 +685,7 @@ prescan_changes (const char *data,
   g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
   g_autoptr(GArray) revs = g_array_new (FALSE, FALSE, sizeof (gint64));
   gboolean have_changes = FALSE, have_last = FALSE, have_more = FALSE, more = FALSE;
-  gint64 last_rev = 0;
+  gint64 last_rev = 0, horizon = -1;
 
   if (p >= end || *p != '{')
     return FALSE;
@@ -742,6 +754,11 @@ prescan_changes (const char *data,
             return FALSE;
           have_last = TRUE;
         }
+      else if (key_len == 7 && memcmp (key, "horizon", 7) == 0)
+        {
+          if ((p = scan_int (p, end, &horizon)) == NULL)
+            return FALSE;
+        }
       else if (key_len == 4 && memcmp (key, "more", 4) == 0)
         {
           if (end - p >= 4 && memcmp (p, "true", 4) == 0)
@@ -773,6 +790,7 @@ prescan_changes (const char *data,
 
   *next_since = next_since_of ((gint64 *) (gpointer) revs->data, revs->len, since, last_rev, more);
   *more_out = more;
+  *horizon_out = horizon;
   *last_rev_out = last_rev;
   *elements_out = g_steal_pointer (&elements);
   *spans_out = g_steal_pointer (&spans);
@@ -886,6 +904,9 @@ decode_changes (PageJob    *job,
       set_malformed (error, "more", _("not true or false"));
       return FALSE;
     }
+  job->horizon = -1;
+  if (json_object_has_member (o, "horizon") && !get_int (o, "horizon", &job->horizon, error))
+    return FALSE;
 
   n = json_array_get_length (changes);
   spans = scan_spans (data, size, "changes", "record");
@@ -957,56 +978,6 @@ decode_changes_by_item (PageJob     *job,
   return finish_changes (job, rows, job->prescan_last_rev, job->prescan_more, error);
 }
 
-static gboolean
-decode_snapshot (PageJob    *job,
-                 const char *data,
-                 gsize       size,
-                 JsonObject *o,
-                 GPtrArray  *rows,
-                 GError    **error)
-{
-  static const struct { const char *member; GType (*type) (void); } lists[] = {
-    { "tickets", cd_ticket_get_type },
-    { "crews", cd_crew_get_type },
-    { "callbacks", cd_callback_get_type },
-    { "assignment_events", cd_assignment_event_get_type },
-    { "sla_policies", cd_sla_policy_get_type },
-    { "users", cd_user_get_type },
-  };
-  gint64 rev;
-
-  if (!get_int (o, "rev", &rev, error))
-    return FALSE;
-
-  for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
-    {
-      JsonArray *array = get_array (o, lists[k].member, error);
-      g_autoptr(GArray) spans = NULL;
-
-      if (array == NULL)
-        return FALSE;
-      spans = scan_spans (data, size, lists[k].member, NULL);
-      if (spans == NULL || spans->len != json_array_get_length (array))
-        {
-          set_malformed (error, lists[k].member, _("the list could not be read"));
-          return FALSE;
-        }
-      for (guint i = 0; i < spans->len; i++)
-        {
-          CdSyncRow *row = decode_row (lists[k].type (), json_array_get_element (array, i), data,
-                                       &g_array_index (spans, Span, i), error);
-
-          if (row == NULL)
-            return FALSE;
-          g_ptr_array_add (rows, row);
-        }
-    }
-
-  job->next_since = rev;
-  job->more = TRUE; /* pull the feed from the snapshot on */
-  return TRUE;
-}
-
 /* CPU time of the calling thread, µs: timings that hold on a busy machine. */
 static gint64
 thread_cpu_us (void)
@@ -1022,6 +993,8 @@ typedef struct {
   guint     seq;
   gint64    next_since;
   gboolean  more;
+  gint64    since;
+  gint64    horizon;
 } Prefetch;
 
 static void pull_pump (CdSyncClient *self, GTask *task);
@@ -1034,6 +1007,8 @@ prefetch_cb (gpointer user_data)
   PullData *data = g_task_get_task_data (pf->pull);
 
   /* Only the word on the latest page fetched moves the pull on. */
+  if (pf->since == 0)
+    data->pass_horizon = pf->horizon;
   if (!data->since_known && pf->seq + 1 == data->fetch_seq)
     {
       data->since = pf->next_since;
@@ -1067,9 +1042,8 @@ decode_job_run (GTask        *task,
   gint64 t0 = g_get_monotonic_time (), t1, cpu0 = thread_cpu_us (), cpu1, cpu2;
   gboolean ok;
 
-  if (!job->snapshot &&
-      prescan_changes (data, size, job->since, &job->elements, &job->spans, &job->prescan_last_rev,
-                       &job->prescan_next_since, &job->prescan_more))
+  if (prescan_changes (data, size, job->since, &job->elements, &job->spans, &job->prescan_last_rev,
+                       &job->prescan_next_since, &job->prescan_more, &job->horizon))
     {
       Prefetch *pf = g_new0 (Prefetch, 1);
 
@@ -1078,6 +1052,8 @@ decode_job_run (GTask        *task,
       pf->seq = job->seq;
       pf->next_since = job->prescan_next_since;
       pf->more = job->prescan_more;
+      pf->since = job->since;
+      pf->horizon = job->horizon;
       g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, prefetch_cb, pf,
                                   (GDestroyNotify) prefetch_free);
     }
@@ -1102,20 +1078,18 @@ decode_job_run (GTask        *task,
     {
       g_autoptr(GError) malformed = NULL;
 
-      set_malformed (&malformed, job->snapshot ? "snapshot" : "changes", error->message);
+      set_malformed (&malformed, "changes", error->message);
       g_task_return_error (task, g_steal_pointer (&malformed));
       return;
     }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      set_malformed (&error, job->snapshot ? "snapshot" : "changes", _("not an object"));
+      set_malformed (&error, "changes", _("not an object"));
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  ok = job->snapshot
-       ? decode_snapshot (job, data, size, json_node_get_object (root), job->rows, &error)
-       : decode_changes (job, data, size, json_node_get_object (root), job->rows, &error);
+  ok = decode_changes (job, data, size, json_node_get_object (root), job->rows, &error);
   cpu2 = thread_cpu_us ();
   g_clear_pointer (&root, json_node_unref);
   g_debug ("Page of %u rows, %zu bytes: prescan and parse %.0f ms (CPU %.0f), decode %.0f ms (CPU %.0f, "
@@ -1141,7 +1115,7 @@ apply_job_run (GTask        *task,
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (!_cd_sync_cache_apply_rows (cache, job->rows, job->next_since, job->snapshot, &error))
+  if (!_cd_sync_cache_apply_rows (cache, job->rows, job->next_since, job->begin_resync, !job->more, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1197,8 +1171,10 @@ page_decoded_cb (GObject      *source,
     }
   else
     {
-      /* Without a prescan (a snapshot), the decoded page says where the
-       * next one starts. */
+      /* Without a prescan, the decoded page says where the next one
+       * starts. */
+      if (!job->prescanned && job->since == 0)
+        data->pass_horizon = job->horizon;
       if (!data->since_known && job->seq + 1 == data->fetch_seq)
         {
           data->since = job->next_since;
@@ -1242,8 +1218,7 @@ page_applied_cb (GObject      *source,
 static void
 decode_reply (CdSyncClient *self,
               GTask        *task,
-              GBytes       *body,
-              gboolean      snapshot)
+              GBytes       *body)
 {
   PullData *data = g_task_get_task_data (task);
   GTask *job_task = g_task_new (self, g_task_get_cancellable (task), page_decoded_cb, g_object_ref (task));
@@ -1251,8 +1226,8 @@ decode_reply (CdSyncClient *self,
 
   job->seq = data->fetch_seq - 1;
   job->body = g_bytes_ref (body);
-  job->snapshot = snapshot;
   job->since = data->since;
+  job->begin_resync = data->resync_started && job->seq == data->resync_seq;
   job->pull = g_object_ref (task);
   job->context = g_main_context_ref_thread_default ();
   data->decoding++;
@@ -1260,30 +1235,6 @@ decode_reply (CdSyncClient *self,
   g_task_set_name (job_task, "cd-sync-decode-page");
   g_task_run_in_thread (job_task, decode_job_run);
   g_object_unref (job_task);
-}
-
-static void
-snapshot_reply (CdSyncClient *self,
-                GTask        *task,
-                SoupMessage  *msg,
-                GBytes       *body,
-                GError       *transport_error)
-{
-  PullData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  data->fetching = FALSE;
-  if (!check_reply (self, msg, body, transport_error, exchange_sent_at (msg), &error))
-    {
-      data->in_memory--;
-      pull_fail (data, error);
-      pull_pump (self, task);
-      return;
-    }
-
-  data->snapshot_loaded = TRUE;
-  decode_reply (self, task, body, TRUE);
-  pull_pump (self, task);
 }
 
 static void
@@ -1296,17 +1247,22 @@ changes_reply (CdSyncClient *self,
   PullData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (transport_error == NULL && soup_message_get_status (msg) == 410 && !data->snapshot_loaded &&
+  data->fetching = FALSE;
+  if (transport_error == NULL && soup_message_get_status (msg) == 410 && !data->resync_started &&
       data->error == NULL)
     {
+      /* Past the server's history (or ahead of a server restored from a
+       * backup): read everything again from revision 0, once the pages
+       * under way are done with. */
       check_reply (self, msg, body, NULL, exchange_sent_at (msg), NULL);
-      g_debug ("Revision %" G_GINT64_FORMAT " is past the server's history: loading a snapshot",
+      g_debug ("Sync: revision %" G_GINT64_FORMAT " is gone from the server: reading it all again",
                data->since);
-      send_request (self, task, "GET", "/api/v1/snapshot", NULL, snapshot_reply);
+      data->in_memory--;
+      data->resync_wanted = TRUE;
+      pull_pump (self, task);
       return;
     }
 
-  data->fetching = FALSE;
   if (!check_reply (self, msg, body, transport_error, exchange_sent_at (msg), &error))
     {
       data->in_memory--;
@@ -1315,8 +1271,146 @@ changes_reply (CdSyncClient *self,
       return;
     }
 
-  decode_reply (self, task, body, FALSE);
+  decode_reply (self, task, body);
   pull_pump (self, task);
+}
+
+/* Positions ---------------------------------------------------------------- */
+
+/* Worker thread: {"at": T, "positions": [{"crew_id", "lat", "lon",
+ * "heading", "speed_kmh", "at"}]} checked whole, then stored. */
+static void
+positions_job_run (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GBytes *body = task_data;
+  CdSyncCache *cache = g_object_get_data (G_OBJECT (task), "cd-cache");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) positions = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+  gsize size = 0;
+  const char *data = g_bytes_get_data (body, &size);
+  JsonArray *list;
+
+  root = _cd_sync_json_parse (data, size, CD_JSON_MAX_DEPTH, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_autoptr(GError) malformed = NULL;
+
+      set_malformed (&malformed, "positions", error ? error->message : _("not an object"));
+      g_task_return_error (task, g_steal_pointer (&malformed));
+      return;
+    }
+
+  list = get_array (json_node_get_object (root), "positions", &error);
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      g_autoptr(CdTrailPoint) p = g_new0 (CdTrailPoint, 1);
+      const char *crew_id, *at;
+      static const char * const numbers[] = { "lat", "lon", "heading", "speed_kmh" };
+      double *fields[] = { &p->lat, &p->lon, &p->heading, &p->speed_kmh };
+
+      if (o == NULL)
+        {
+          set_malformed (&error, "positions", _("an item is not an object"));
+          break;
+        }
+      crew_id = get_string (o, "crew_id", &error);
+      at = crew_id ? get_string (o, "at", &error) : NULL;
+      if (at == NULL)
+        break;
+      if (!cd_json_parse_time (at, &p->at))
+        {
+          set_malformed (&error, "at", _("not a time"));
+          break;
+        }
+      for (guint f = 0; f < G_N_ELEMENTS (numbers); f++)
+        {
+          JsonNode *n = json_object_get_member (o, numbers[f]);
+          GType t = n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_value_type (n) : G_TYPE_INVALID;
+
+          if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+            {
+              set_malformed (&error, numbers[f], _("not a number"));
+              break;
+            }
+          *fields[f] = json_node_get_double (n);
+        }
+      if (error != NULL)
+        break;
+      if (p->lat < -90 || p->lat > 90 || p->lon < -180 || p->lon > 180)
+        {
+          set_malformed (&error, "positions", _("a position off the globe"));
+          break;
+        }
+      p->crew_id = g_strdup (crew_id);
+      g_ptr_array_add (positions, g_steal_pointer (&p));
+    }
+
+  if (error == NULL && !g_task_return_error_if_cancelled (task))
+    {
+      if (_cd_sync_cache_apply_positions (cache, positions, &error))
+        {
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+    }
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+positions_applied_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  CdSyncClient *self = CD_SYNC_CLIENT (source);
+  g_autoptr(GTask) task = user_data;
+  PullData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->positions_busy = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    pull_fail (data, error);
+  else
+    {
+      data->positions_done = TRUE;
+      /* Unless the stream was lost again meanwhile. */
+      if (data->positions_gen == self->positions_gen)
+        self->positions_stale = FALSE;
+    }
+  pull_pump (self, task);
+}
+
+static void
+positions_reply (CdSyncClient *self,
+                 GTask        *task,
+                 SoupMessage  *msg,
+                 GBytes       *body,
+                 GError       *transport_error)
+{
+  PullData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GTask *job_task;
+
+  if (!check_reply (self, msg, body, transport_error, exchange_sent_at (msg), &error))
+    {
+      data->positions_busy = FALSE;
+      pull_fail (data, error);
+      pull_pump (self, task);
+      return;
+    }
+
+  job_task = g_task_new (self, g_task_get_cancellable (task), positions_applied_cb, g_object_ref (task));
+  g_object_set_data_full (G_OBJECT (job_task), "cd-cache", g_object_ref (data->cache), g_object_unref);
+  g_task_set_task_data (job_task, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
+  g_task_set_name (job_task, "cd-sync-apply-positions");
+  g_task_run_in_thread (job_task, positions_job_run);
+  g_object_unref (job_task);
 }
 
 /* Starts what can start; ends the pull when nothing is under way. */
@@ -1327,11 +1421,19 @@ pull_pump (CdSyncClient *self,
   PullData *data = g_task_get_task_data (task);
   PageJob *head;
 
-  if (data->error == NULL && !data->fetching && data->since_known && data->more &&
-      data->in_memory < PULL_MAX_PAGES)
+  if (data->error == NULL && !data->fetching && !data->resync_wanted &&
+      data->since_known && data->more && data->in_memory < PULL_MAX_PAGES)
     {
-      g_autofree char *path = g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u",
-                                               data->since, self->page_size);
+      g_autofree char *path = NULL;
+
+      /* A pass from revision 0 goes on below the horizon it started with:
+       * what it could miss there was deleted before it began. */
+      if (data->since > 0 && data->pass_horizon > 0)
+        path = g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u&horizon=%" G_GINT64_FORMAT,
+                                data->since, self->page_size, data->pass_horizon);
+      else
+        path = g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT "&limit=%u", data->since,
+                                self->page_size);
 
       data->fetching = TRUE;
       data->since_known = FALSE;
@@ -1354,8 +1456,35 @@ pull_pump (CdSyncClient *self,
       g_object_unref (job_task);
     }
 
-  if (data->fetching || data->decoding > 0 || data->applying)
+  if (data->fetching || data->decoding > 0 || data->applying || data->positions_busy)
     return;
+
+  if (data->error == NULL && data->resync_wanted)
+    {
+      /* Pages fetched before the 410 and not applied yet are dropped; the
+       * pass starts at revision 0, and its first page marks the cache's
+       * rows in the transaction that applies it. */
+      data->in_memory -= data->ready.length;
+      g_queue_clear_full (&data->ready, (GDestroyNotify) page_job_free);
+      data->apply_seq = data->fetch_seq;
+      data->resync_wanted = FALSE;
+      data->resync_started = TRUE;
+      data->resync_seq = data->fetch_seq;
+      data->since = 0;
+      data->since_known = TRUE;
+      data->more = TRUE;
+      pull_pump (self, task);
+      return;
+    }
+
+  if (data->error == NULL && data->since_known && !data->more && data->ready.length == 0 &&
+      self->positions_stale && !data->positions_done)
+    {
+      data->positions_busy = TRUE;
+      data->positions_gen = self->positions_gen;
+      send_request (self, task, "GET", "/api/v1/positions", NULL, positions_reply);
+      return;
+    }
 
   if (data->error != NULL)
     {
@@ -1827,6 +1956,7 @@ cd_sync_client_init (CdSyncClient *self)
   self->page_size = 5000;
   /* The server takes up to 1000 mutations a request, in one transaction. */
   self->batch_size = 1000;
+  self->positions_stale = TRUE;
   self->session = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_S,
                                                  "idle-timeout", IDLE_TIMEOUT_S,
                                                  "user-agent", agent,
@@ -2015,7 +2145,17 @@ cd_sync_client_pull_async (CdSyncClient        *self,
 
   data->more = TRUE;
   data->since_known = TRUE;
+  data->pass_horizon = -1;
   pull_pump (self, task);
+}
+
+void
+cd_sync_client_invalidate_positions (CdSyncClient *self)
+{
+  g_return_if_fail (CD_IS_SYNC_CLIENT (self));
+
+  self->positions_stale = TRUE;
+  self->positions_gen++;
 }
 
 gboolean

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cd-sync-client.h: the HTTP side of sync (libsoup 3).
  *
- * Login, pull (the changes feed, or a snapshot after 410), push (the
+ * Login, pull (the changes feed; after a 410 the whole feed again from
+ * revision 0; the crews' latest positions when they may be stale), push (the
  * outbox, in order, in batches; a retry sends the same ids and the server
  * replays its results) and the event stream. Every reply's
  * X-Crewdesk-Time-Ms updates the clock offset. Replies are checked
@@ -61,8 +62,11 @@ CdUser       *cd_sync_client_login_finish       (CdSyncClient         *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
-/* Pulls until the feed says there is no more; after 410 loads the
- * snapshot and replaces the cache's rows. Each page is one transaction. */
+/* Pulls until the feed says there is no more, each page one transaction.
+ * After a 410 it reads the whole feed again from revision 0, and at its
+ * end deletes the rows the server no longer has (the cache's rows stay
+ * visible meanwhile; a pass cut short goes on at the next pull). Then,
+ * if they may be stale, reads the crews' latest positions. */
 void          cd_sync_client_pull_async         (CdSyncClient         *self,
                                                  CdSyncCache          *cache,
                                                  GAsyncReadyCallback   callback,
@@ -71,6 +75,10 @@ gboolean      cd_sync_client_pull_finish        (CdSyncClient         *self,
                                                  GAsyncResult         *result,
                                                  guint                *n_rows,
                                                  GError              **error);
+
+/* The next pull reads the crews' latest positions again: for when the
+ * event stream that brings them was down. (A new client starts so.) */
+void          cd_sync_client_invalidate_positions (CdSyncClient       *self);
 
 /* Sends the outbox until it is empty. */
 void          cd_sync_client_push_async         (CdSyncClient         *self,

@@ -198,6 +198,9 @@ schedule_retry (CdSyncEngine *self)
 static void
 close_events (CdSyncEngine *self)
 {
+  /* Positions reported while nothing listens are read at the next pull. */
+  if (self->events_cancellable != NULL || self->events != NULL)
+    cd_sync_client_invalidate_positions (self->client);
   if (self->events_cancellable != NULL)
     g_cancellable_cancel (self->events_cancellable);
   g_clear_object (&self->events_cancellable);

@@ -43,13 +43,26 @@ typedef struct {
 } CdSyncPushStats;
 
 /* One transaction: every row (upsert or tombstone) and the revision to
- * pull from next. With @replace, the cache's rows are dropped first (a
- * snapshot). */
+ * pull from next.
+ * A resync re-reads the whole feed from revision 0 after a 410: its first
+ * page comes with @begin_resync, which marks every row the cache has
+ * (they stay visible meanwhile); each row a page brings is unmarked; the
+ * page that ends the feed (@end_of_feed) deletes what is still marked,
+ * gone from the server. The marks are on disk: a pass cut short goes on
+ * at the next pull. */
 gboolean   _cd_sync_cache_apply_rows    (CdSyncCache      *self,
                                          GPtrArray        *rows,
                                          gint64            next_since,
-                                         gboolean          replace,
+                                         gboolean          begin_resync,
+                                         gboolean          end_of_feed,
                                          GError          **error);
+gboolean   _cd_sync_cache_is_resyncing  (CdSyncCache      *self);
+/* One transaction: crews' latest positions from the server
+ * (element-type CdTrailPoint); older than what the cache has, or of
+ * crews it does not know, are skipped. */
+gboolean   _cd_sync_cache_apply_positions (CdSyncCache    *self,
+                                           GPtrArray      *positions,
+                                           GError        **error);
 /* The next waiting entries after @after_seq (at most @max_count, about
  * @max_bytes of JSON), marked sent in one transaction.
  * (element-type CdOutboxEntry) */

@@ -286,6 +286,7 @@ test_bad_authorization (void)
     static const char * const paths[][2] = {
       { "GET", "/api/v1/me" }, { "POST", "/api/v1/logout" }, { "GET", "/api/v1/changes" },
       { "GET", "/api/v1/snapshot" }, { "GET", "/metrics" }, { "POST", "/api/v1/mutations" },
+      { "GET", "/api/v1/positions" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (paths); i++)

@@ -84,6 +84,7 @@ static const Endpoint endpoints[] = {
   { "GET", "/api/v1/health", BODY_NONE, NULL, PUBLIC },
   { "GET", "/metrics", BODY_NONE, NULL, BIT (ADMIN) | BIT (MANAGER) },
   { "GET", "/api/v1/changes?since=0&limit=5", BODY_NONE, NULL, STAFF },
+  { "GET", "/api/v1/positions", BODY_NONE, NULL, STAFF },
   { "GET", "/api/v1/snapshot", BODY_NONE, NULL, STAFF },
   { "GET", "/api/v1/events", BODY_NONE, NULL, STAFF, TRUE },
   { "POST", "/api/v1/mutations", BODY_JSON, "{\"mutations\":[]}", ANYONE },

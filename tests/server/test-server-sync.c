@@ -865,10 +865,81 @@ test_gone_after_purge (void)
   cd_test_server_restart (server);
 
   {
-    g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/changes?since=0", d1, NULL);
+    g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/changes?since=1", d1, NULL);
 
     g_assert_cmpuint (reply->status, ==, 410);
     g_assert_cmpstr (cd_test_reply_error_code (reply), ==, "gone");
+  }
+  /* From revision 0 the feed is the whole state, whatever the horizon: the
+   * client that holds nothing pages through it (a snapshot in pages), and
+   * it holds what the one-reply snapshot holds. */
+  {
+    g_autoptr(GHashTable) paged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(JsonNode) snapshot = get_json ("/api/v1/snapshot");
+    JsonObject *snap = json_node_get_object (snapshot);
+    static const char * const lists[] = { "tickets", "crews", "callbacks", "assignment_events",
+                                          "sla_policies", "users" };
+    gint64 since = 0, horizon = -1;
+    gboolean more = TRUE;
+    guint live = 0, pages = 0;
+
+    while (more)
+      {
+        g_autofree char *path = NULL;
+        g_autoptr(JsonNode) page = NULL;
+        JsonObject *o;
+        JsonArray *changes;
+
+        /* Below the horizon, a page is answered only to the pass that
+         * started with it. */
+        if (since > 0 && since < rev - 2)
+          {
+            g_autofree char *bare = g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT "&limit=3", since);
+            g_autofree char *wrong = g_strdup_printf ("%s&horizon=%" G_GINT64_FORMAT, bare, horizon - 1);
+            g_autoptr(CdTestReply) r1 = cd_test_request (server, "GET", bare, d1, NULL);
+            g_autoptr(CdTestReply) r2 = cd_test_request (server, "GET", wrong, d1, NULL);
+
+            g_assert_cmpuint (r1->status, ==, 410);
+            g_assert_cmpuint (r2->status, ==, 410);
+          }
+        path = since == 0 ? g_strdup ("/api/v1/changes?since=0&limit=3")
+                          : g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT "&limit=3&horizon=%"
+                                             G_GINT64_FORMAT, since, horizon);
+        page = get_json (path);
+        o = json_node_get_object (page);
+        changes = json_object_get_array_member (o, "changes");
+        if (since == 0)
+          horizon = json_object_get_int_member (o, "horizon");
+        g_assert_cmpint (horizon, ==, rev - 2);
+
+        for (guint i = 0; i < json_array_get_length (changes); i++)
+          {
+            JsonObject *c = json_array_get_object_element (changes, i);
+
+            g_assert_cmpint (json_object_get_int_member (c, "rev"), >, since);
+            if (!json_object_get_boolean_member (c, "deleted"))
+              g_hash_table_add (paged, g_strdup (json_object_get_string_member (c, "id")));
+          }
+        since = json_object_get_int_member (o, "last_rev");
+        more = json_object_get_boolean_member (o, "more");
+        pages++;
+      }
+    g_assert_cmpint (since, ==, rev);
+    g_assert_cmpuint (pages, >, 1);
+    for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
+      {
+        JsonArray *list = json_object_get_array_member (snap, lists[k]);
+
+        for (guint i = 0; i < json_array_get_length (list); i++)
+          {
+            const char *id = json_object_get_string_member (json_array_get_object_element (list, i), "id");
+
+            if (!g_hash_table_contains (paged, id))
+              g_error ("the feed from 0 lacks %s %s", lists[k], id);
+            live++;
+          }
+      }
+    g_assert_cmpuint (g_hash_table_size (paged), ==, live);
   }
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/changes?since=%" G_GINT64_FORMAT, rev - 3);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-server-trail.c: crews' position trails, GET /api/v1/crews/{id}/trail:
- * bounded in time and points, in time order, kept across a restart,
- * outside the change log; who may read them; bad requests. */
+/* test-server-trail.c: crews' positions. Trails, GET
+ * /api/v1/crews/{id}/trail: bounded in time and points, in time order,
+ * kept across a restart, outside the change log; who may read them; bad
+ * requests. The latest positions, GET /api/v1/positions: at once after a
+ * report, flushed or not, across a restart; who may read them. */
 #include "config.h"
 
 #include <math.h>
@@ -258,6 +260,116 @@ test_roles (void)
   }
 }
 
+/* The position of @crew_id in a GET /api/v1/positions reply (checked
+ * whole: sorted by crew, every member there), or NULL. */
+static JsonObject *
+latest_of (CdTestReply *reply,
+           const char  *crew_id)
+{
+  JsonObject *o, *found = NULL;
+  JsonArray *list;
+  const char *previous = "";
+  gint64 at = 0;
+
+  if (reply->status != 200)
+    g_error ("positions: %u %s", reply->status, reply->body);
+  o = cd_test_reply_object (reply);
+  g_assert_true (cd_json_parse_time (json_object_get_string_member (o, "at"), &at));
+  list = json_object_get_array_member (o, "positions");
+  g_assert_nonnull (list);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *p = json_array_get_object_element (list, i);
+      const char *id = json_object_get_string_member (p, "crew_id");
+
+      g_assert_cmpstr (id, >, previous);
+      previous = id;
+      g_assert_true (json_object_has_member (p, "lat") && json_object_has_member (p, "lon") &&
+                     json_object_has_member (p, "heading") && json_object_has_member (p, "speed_kmh"));
+      g_assert_cmpint (point_time (p), <=, at);
+      if (strcmp (id, crew_id) == 0)
+        found = p;
+    }
+
+  return found;
+}
+
+static JsonObject *
+expect_latest (CdTestReply *reply,
+               const char  *crew_id,
+               double       lat)
+{
+  JsonObject *p = latest_of (reply, crew_id);
+
+  if (p == NULL)
+    g_error ("crew %s is missing from %s", crew_id, reply->body);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (p, "lat"), lat, 1e-6);
+  return p;
+}
+
+static void
+test_latest (void)
+{
+  static const struct { const char *role; guint status; } cases[] = {
+    { "dispatcher", 200 }, { "supervisor", 200 }, { "callback-agent", 200 },
+    { "manager", 200 }, { "admin", 200 },
+  };
+
+  /* Right after a report, before the once-a-second flush has stored it. */
+  report (device, crew, 39.9731);
+  {
+    g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/positions", dispatcher, NULL);
+    JsonObject *p = expect_latest (reply, crew, 39.9731);
+
+    g_assert_cmpfloat (json_object_get_double_member (p, "lon"), ==, 116.4);
+    g_assert_cmpfloat (json_object_get_double_member (p, "heading"), ==, 90);
+    g_assert_cmpfloat (json_object_get_double_member (p, "speed_kmh"), ==, 30);
+    /* A crew that never reported is where it was placed. */
+    expect_latest (reply, other_crew, 39.915);
+  }
+
+  /* Once stored, and after a restart. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  {
+    g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/positions", dispatcher, NULL);
+
+    expect_latest (reply, crew, 39.9731);
+  }
+  cd_test_server_kill (server, SIGTERM);
+  cd_test_server_restart (server);
+  {
+    g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/positions", dispatcher, NULL);
+
+    expect_latest (reply, crew, 39.9731);
+  }
+
+  /* Many reports in a row: the last one shows, never an older one. */
+  for (guint i = 1; i <= 20; i++)
+    {
+      g_autoptr(CdTestReply) reply = NULL;
+
+      report (device, crew, 39.98 + i * 0.0001);
+      reply = cd_test_request (server, "GET", "/api/v1/positions", admin, NULL);
+      expect_latest (reply, crew, 39.98 + i * 0.0001);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("latest-role-%u", i);
+      g_autofree char *token = cd_test_add_and_login (server, name, cases[i].role, NULL);
+      g_autoptr(CdTestReply) reply = cd_test_request (server, "GET", "/api/v1/positions", token, NULL);
+
+      g_assert_cmpuint (reply->status, ==, cases[i].status);
+    }
+  {
+    g_autoptr(CdTestReply) own = cd_test_request (server, "GET", "/api/v1/positions", device, NULL);
+    g_autoptr(CdTestReply) anonymous = cd_test_request (server, "GET", "/api/v1/positions", NULL, NULL);
+
+    g_assert_cmpuint (own->status, ==, 403);
+    g_assert_cmpuint (anonymous->status, ==, 401);
+  }
+}
+
 static void
 test_bad_requests (void)
 {
@@ -323,6 +435,7 @@ main (int   argc,
   g_test_add_func ("/server/trail/store-bounded", test_store_bounded);
   g_test_add_func ("/server/trail/roles", test_roles);
   g_test_add_func ("/server/trail/bad-requests", test_bad_requests);
+  g_test_add_func ("/server/positions/latest", test_latest);
 
   ret = g_test_run ();
 

@@ -4,6 +4,8 @@
  * nothing called by hand but cd_sync_engine_start() and submits. */
 #include "config.h"
 
+#include <math.h>
+
 #include <signal.h>
 #include <string.h>
 
@@ -509,6 +511,87 @@ test_crew_moved (Fixture       *fx,
 }
 
 typedef struct {
+  CdSyncCache *cache;
+  const char  *crew;
+  double       lat;
+} Where;
+
+/* The cache shows the crew at @lat (from the file or the stream). */
+static gboolean
+crew_is_at (gpointer data)
+{
+  Where *where = data;
+  g_autoptr(CdCrew) crew = cd_sync_cache_load (where->cache, CD_TYPE_CREW, where->crew, NULL);
+
+  return crew != NULL && crew->position_at > 0 && fabs (crew->lat - where->lat) < 1e-6;
+}
+
+static void
+report_position (Fixture    *fx,
+                 const char *device,
+                 const char *crew,
+                 double      lat,
+                 double      lon)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/crews/%s/position", crew);
+  g_autofree char *body = NULL;
+  char lat_text[G_ASCII_DTOSTR_BUF_SIZE], lon_text[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(CdTestReply) reply = NULL;
+
+  body = g_strdup_printf ("{\"lat\":%s,\"lon\":%s,\"heading\":45,\"speed_kmh\":12}",
+                          g_ascii_formatd (lat_text, sizeof lat_text, "%.6f", lat),
+                          g_ascii_formatd (lon_text, sizeof lon_text, "%.6f", lon));
+  reply = cd_test_request (fx->server, "POST", path, device, body);
+  g_assert_cmpuint (reply->status, ==, 200);
+}
+
+/* A crew that reported before the client started is on its map at once,
+ * with no report after (the feed's crew rows carry no position: the pull
+ * ends by reading the latest positions). So is a report made while the
+ * client's event stream was down. */
+static void
+test_positions_on_start (Fixture       *fx,
+                         gconstpointer  data)
+{
+  g_autoptr(SyncClient) c = open_client (fx, FALSE);
+  g_autoptr(Watch) w = NULL;
+  g_autofree char *device = cd_test_add_and_login (fx->server, "heat1", "crew-device", fx->crew_a);
+  Where where = { c->cache, fx->crew_a, 39.9377 };
+  g_autoptr(CdCrew) crew = NULL;
+  g_autoptr(GError) error = NULL;
+
+  report_position (fx, device, fx->crew_a, 39.9377, 116.3811);
+
+  w = watch_new (c);
+  cd_sync_engine_start (w->engine);
+  wait_online (w);
+  g_assert_true (wait_for (crew_is_at, &where, 60));
+  g_assert_cmpuint (w->moved, ==, 0);
+  /* In the file too, not only in memory. */
+  cd_sync_cache_lock (c->cache);
+  crew = cd_store_load (cd_sync_cache_get_store (c->cache), CD_TYPE_CREW, fx->crew_a, &error);
+  cd_sync_cache_unlock (c->cache);
+  g_assert_no_error (error);
+  g_assert_cmpfloat_with_epsilon (crew->lat, 39.9377, 1e-6);
+  g_assert_cmpfloat_with_epsilon (crew->lon, 116.3811, 1e-6);
+  g_assert_cmpfloat_with_epsilon (crew->heading, 45, 1e-6);
+  /* The other crew never reported: it is where it was placed. */
+  g_clear_object (&crew);
+  crew = cd_sync_cache_load (c->cache, CD_TYPE_CREW, fx->crew_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crew->position_at, >, 0);
+  g_assert_cmpfloat_with_epsilon (crew->lat, 39.915, 1e-6);
+
+  /* The stream goes down; the crew moves; the stream comes back. */
+  cd_sync_engine_stop (w->engine);
+  report_position (fx, device, fx->crew_a, 39.9421, 116.3902);
+  where.lat = 39.9421;
+  g_assert_false (crew_is_at (&where));
+  cd_sync_engine_start (w->engine);
+  g_assert_true (wait_for (crew_is_at, &where, 60));
+}
+
+typedef struct {
   CdTestProxy *proxy;
   guint        accepted;
 } Reconnect;
@@ -679,6 +762,7 @@ main (int   argc,
   ADD ("/sync/engine/reconnect-backoff", NULL, test_reconnect_backoff);
   ADD ("/sync/engine/rev-poke", NULL, test_rev_poke);
   ADD ("/sync/engine/crew-moved", NULL, test_crew_moved);
+  ADD ("/sync/engine/positions-on-start", NULL, test_positions_on_start);
   ADD ("/sync/engine/half-open", NULL, test_half_open);
   ADD ("/sync/engine/token-expired", CONFIG_SHORT_SESSION, test_token_expired);
 

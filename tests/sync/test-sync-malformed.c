@@ -17,6 +17,9 @@
 
 #define T1 "6f1c2a4e-3b7d-4c1e-9a55-0d2f6e8b1c01"
 #define M1 "2fd72e97-94a2-4d16-a708-a053849cb315"
+#define C1 "0b6a1f3e-8c2d-4e5f-9a7b-1c2d3e4f5a6b"
+#define GONE "{\"error\":{\"code\":\"gone\",\"message\":\"Gone.\"}}"
+#define EMPTY_FEED "{\"changes\":[],\"last_rev\":5,\"more\":false}"
 
 #define TICKET(id, rev) \
   "{\"id\":\"" id "\",\"version\":1,\"rev\":" rev ",\"number\":\"HT-1\",\"channel\":\"hotline\"," \
@@ -24,12 +27,13 @@
   "\"customer\":{\"name\":\"Wang Fang\"},\"address\":\"1 Elm Road\",\"lat\":39.9,\"lon\":116.4," \
   "\"created_at\":\"2026-01-01T00:00:00Z\"}"
 
-/* What the fake answers, per path prefix; set by each case. */
+/* What the fake answers, per path; set by each case: the feed from
+ * revision 0 (the pass after a 410) and the positions have their own. */
 static GMutex fake_lock;
 static guint fake_status;
 static char *fake_body;
-static guint fake_snapshot_status;
-static char *fake_snapshot_body;
+static guint fake_second_status;
+static char *fake_second_body;
 
 static gboolean
 fake_run_cb (GThreadedSocketService *service,
@@ -61,10 +65,11 @@ fake_run_cb (GThreadedSocketService *service,
   }
 
   g_mutex_lock (&fake_lock);
-  if (g_str_has_prefix (head->str, "GET /api/v1/snapshot"))
+  if (g_str_has_prefix (head->str, "GET /api/v1/changes?since=0&") ||
+      g_str_has_prefix (head->str, "GET /api/v1/positions"))
     {
-      status = fake_snapshot_status;
-      body = g_strdup (fake_snapshot_body);
+      status = fake_second_status;
+      body = g_strdup (fake_second_body);
     }
   else
     {
@@ -84,16 +89,16 @@ fake_run_cb (GThreadedSocketService *service,
 static void
 fake_set (guint       status,
           const char *body,
-          guint       snapshot_status,
-          const char *snapshot_body)
+          guint       second_status,
+          const char *second_body)
 {
   g_mutex_lock (&fake_lock);
   fake_status = status;
   g_free (fake_body);
   fake_body = g_strdup (body);
-  fake_snapshot_status = snapshot_status;
-  g_free (fake_snapshot_body);
-  fake_snapshot_body = g_strdup (snapshot_body ? snapshot_body : "");
+  fake_second_status = second_status;
+  g_free (fake_second_body);
+  fake_second_body = g_strdup (second_body ? second_body : "");
   g_mutex_unlock (&fake_lock);
 }
 
@@ -114,8 +119,12 @@ fingerprint (CdSyncCache *cache)
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
   g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GPtrArray) positions = NULL;
+  gboolean resync = TRUE;
 
   cd_sync_cache_lock (cache);
+  positions = cd_store_list_crew_positions (store, NULL);
+  g_assert_true (cd_store_resync_pending (store, &resync, NULL));
   rows = cd_store_list_changes_json (store, -1, 1000, NULL, NULL);
   waiting = cd_store_outbox_list_waiting (store, 0, 0, NULL);
   conflicts = cd_store_list_conflicts (store, NULL);
@@ -134,6 +143,13 @@ fingerprint (CdSyncCache *cache)
       g_string_append_printf (s, "outbox %s %d\n", e->id, (int) e->state);
     }
   g_string_append_printf (s, "conflicts=%u\n", conflicts->len);
+  for (guint i = 0; i < positions->len; i++)
+    {
+      CdTrailPoint *p = g_ptr_array_index (positions, i);
+
+      g_string_append_printf (s, "position %s %.7f %.7f %" G_GINT64_FORMAT "\n", p->crew_id, p->lat, p->lon, p->at);
+    }
+  g_string_append_printf (s, "resync=%d\n", resync);
   cd_sync_cache_unlock (cache);
 
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -143,8 +159,8 @@ typedef struct {
   const char *name;
   guint       status;
   const char *body;
-  guint       snapshot_status;
-  const char *snapshot_body;
+  guint       second_status;  /* the feed from 0, or the positions */
+  const char *second_body;
 } Case;
 
 static const Case pull_cases[] = {
@@ -173,12 +189,30 @@ static const Case pull_cases[] = {
   { "cut short", 200,
     "{\"changes\":[{\"kind\":\"ticket\",\"id\":\"" T1 "\",\"rev\":6,\"deleted\":false,\"record\":{\"id\":\"" T1,
     0, NULL },
-  { "snapshot not JSON", 410, "{\"error\":{\"code\":\"gone\",\"message\":\"Gone.\"}}", 200, "{\"rev\":" },
-  { "snapshot bad record", 410, "{\"error\":{\"code\":\"gone\",\"message\":\"Gone.\"}}", 200,
-    "{\"rev\":9,\"tickets\":[{\"id\":\"" T1 "\",\"lat\":\"north\"}],\"crews\":[],\"callbacks\":[],"
-    "\"assignment_events\":[],\"sla_policies\":[],\"users\":[]}" },
-  { "snapshot list missing", 410, "{\"error\":{\"code\":\"gone\",\"message\":\"Gone.\"}}", 200,
-    "{\"rev\":9,\"tickets\":[],\"crews\":[]}" },
+  /* A 410, then the pass from revision 0 sends nonsense: the cache is
+   * not even marked for the pass. */
+  { "resync page not JSON", 410, GONE, 200, "{\"changes\":[" },
+  { "resync bad record", 410, GONE, 200,
+    "{\"changes\":[{\"kind\":\"ticket\",\"id\":\"" T1 "\",\"rev\":6,\"deleted\":false,"
+    "\"record\":{\"id\":\"" T1 "\",\"lat\":\"north\"}}],\"last_rev\":6,\"more\":false}" },
+  { "resync more missing", 410, GONE, 200, "{\"changes\":[],\"last_rev\":9}" },
+  /* The feed is fine; the crews' positions that end the pull are not. */
+  { "positions not JSON", 200, EMPTY_FEED, 200, "{\"positions\":[" },
+  { "positions not a list", 200, EMPTY_FEED, 200, "{\"at\":\"2026-01-01T00:00:00Z\",\"positions\":{}}" },
+  { "position without crew", 200, EMPTY_FEED, 200,
+    "{\"positions\":[{\"lat\":39.9,\"lon\":116.4,\"heading\":0,\"speed_kmh\":0,"
+    "\"at\":\"2026-01-01T00:00:00Z\"}]}" },
+  { "position latitude a string", 200, EMPTY_FEED, 200,
+    "{\"positions\":[{\"crew_id\":\"" C1 "\",\"lat\":39.9,\"lon\":116.4,\"heading\":0,\"speed_kmh\":0,"
+    "\"at\":\"2026-01-01T00:00:00Z\"},"
+    "{\"crew_id\":\"" C1 "\",\"lat\":\"north\",\"lon\":116.4,\"heading\":0,\"speed_kmh\":0,"
+    "\"at\":\"2026-01-01T00:00:01Z\"}]}" },
+  { "position off the globe", 200, EMPTY_FEED, 200,
+    "{\"positions\":[{\"crew_id\":\"" C1 "\",\"lat\":91,\"lon\":116.4,\"heading\":0,\"speed_kmh\":0,"
+    "\"at\":\"2026-01-01T00:00:00Z\"}]}" },
+  { "position time not a time", 200, EMPTY_FEED, 200,
+    "{\"positions\":[{\"crew_id\":\"" C1 "\",\"lat\":39.9,\"lon\":116.4,\"heading\":0,\"speed_kmh\":0,"
+    "\"at\":\"yesterday\"}]}" },
 };
 
 static const Case push_cases[] = {
@@ -209,6 +243,12 @@ make_cache (const char  *dir,
   cd_sync_cache_lock (cache);
   g_assert_true (cd_store_begin (store, &error));
   g_assert_true (cd_store_save_json (store, "ticket", TICKET (T1, "5"), -1, &error));
+  g_assert_true (cd_store_save_json (store, "crew",
+                                     "{\"id\":\"" C1 "\",\"version\":1,\"rev\":4,\"name\":\"Heat 1\","
+                                     "\"utility\":\"heat\",\"status\":\"available\",\"capacity\":3}",
+                                     -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (cd_store_set_crew_position (store, C1, 39.95, 116.35, 90, 20, 1700000000, &error));
   g_assert_true (cd_store_set_last_rev (store, 5, &error));
   g_assert_true (cd_store_outbox_add (store, M1, "{\"id\":\"" M1 "\",\"op\":\"ticket.resume\",\"target\":\"" T1 "\"}",
                                       1000, NULL, &error));
@@ -252,7 +292,7 @@ run_cases (const Case *cases,
       gboolean ok;
 
       g_test_message ("case: %s", cases[i].name);
-      fake_set (cases[i].status, cases[i].body, cases[i].snapshot_status, cases[i].snapshot_body);
+      fake_set (cases[i].status, cases[i].body, cases[i].second_status, cases[i].second_body);
       cd_sync_client_set_token (client, "fake");
       if (push)
         cd_sync_client_push_async (client, cache, result_cb, &result);

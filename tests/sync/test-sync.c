@@ -548,11 +548,22 @@ test_client_killed_during_flush (Fixture       *fx,
   assert_cache_equals_server (fx, again);
 }
 
-/* A revision older than the server keeps answers 410: the client loads a
- * snapshot, replaces its rows in one transaction, keeps its outbox. */
+static char *
+stray_ticket_json (const char *id)
+{
+  return g_strdup_printf ("{\"id\":\"%s\",\"version\":1,\"rev\":1,\"number\":\"HT-STRAY\",\"channel\":\"hotline\","
+                          "\"category\":\"no-heat\",\"urgency\":\"urgent\",\"utility\":\"heat\",\"status\":\"new\","
+                          "\"customer\":{\"name\":\"X\"},\"address\":\"1 A Road\",\"lat\":39.9,\"lon\":116.4,"
+                          "\"created_at\":\"2026-01-01T00:00:00Z\"}", id);
+}
+
+/* A revision older than the server keeps answers 410: the client reads
+ * the whole feed again from revision 0, in pages, and drops the rows the
+ * server no longer has at the end; its outbox stays. A client starting
+ * afresh pages through the same feed below the horizon. */
 static void
-test_gone_snapshot (Fixture       *fx,
-                    gconstpointer  data)
+test_gone_resync (Fixture       *fx,
+                  gconstpointer  data)
 {
   g_autoptr(SyncClient) c = open_client (fx, "d1");
   g_autoptr(GError) error = NULL;
@@ -569,10 +580,7 @@ test_gone_snapshot (Fixture       *fx,
   { gboolean ok_ = sync_client_pull (c, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
 
   /* A row the server no longer has (its tombstone purged). */
-  stray_json = g_strdup_printf ("{\"id\":\"%s\",\"version\":1,\"rev\":1,\"number\":\"HT-STRAY\",\"channel\":\"hotline\","
-                                "\"category\":\"no-heat\",\"urgency\":\"urgent\",\"utility\":\"heat\",\"status\":\"new\","
-                                "\"customer\":{\"name\":\"X\"},\"address\":\"1 A Road\",\"lat\":39.9,\"lon\":116.4,"
-                                "\"created_at\":\"2026-01-01T00:00:00Z\"}", stray);
+  stray_json = stray_ticket_json (stray);
   cd_sync_cache_lock (c->cache);
   g_assert_true (cd_store_save_json (cd_sync_cache_get_store (c->cache), "ticket", stray_json, -1, &error));
   cd_sync_cache_unlock (c->cache);
@@ -591,15 +599,77 @@ test_gone_snapshot (Fixture       *fx,
   g_clear_object (&server_store);
   restart_server (fx, c);
 
+  /* Small pages: the pass goes on below the server's horizon. */
+  cd_sync_client_set_page_size (c->client, 2);
   { gboolean ok_ = sync_client_pull (c, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
   g_assert_cmpint (cd_sync_cache_get_last_rev (c->cache, NULL), ==, rev);
+  g_assert_false (_cd_sync_cache_is_resyncing (c->cache));
   assert_cache_equals_server (fx, c);
   g_assert_null (cd_sync_cache_load_server (c->cache, CD_TYPE_TICKET, stray, NULL));
+
+  /* A first start on that server: no 410, the same rows. */
+  {
+    g_autoptr(SyncClient) fresh = open_client (fx, "d2");
+
+    cd_sync_client_set_page_size (fresh->client, 2);
+    { gboolean ok_ = sync_client_pull (fresh, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
+    g_assert_cmpint (cd_sync_cache_get_last_rev (fresh->cache, NULL), ==, rev);
+    g_assert_false (_cd_sync_cache_is_resyncing (fresh->cache));
+    assert_cache_equals_server (fx, fresh);
+  }
 
   /* The outbox survived the replacement, and its effect still shows. */
   g_assert_cmpint (cd_sync_cache_count_pending (c->cache, NULL), ==, 1);
   shown = cd_sync_cache_load (c->cache, CD_TYPE_TICKET, t1, &error);
   g_assert_cmpstr (shown->crew_id, ==, fx->crew_a);
+}
+
+/* A resync cut short goes on after a restart: the marks are in the file,
+ * and the pass that reaches the end of the feed drops what it did not
+ * bring. */
+static void
+test_resync_resumes (Fixture       *fx,
+                     gconstpointer  data)
+{
+  g_autoptr(SyncClient) c = open_client (fx, "d1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  g_autofree char *token = cd_test_login (fx->server, "d2", "pw-d2-secret");
+  g_autofree char *t1 = cd_test_create_ticket (fx->server, token, "heat", "no-heat", "\"skills\":[\"radiator\"]");
+  g_autofree char *stray = g_uuid_string_random ();
+  g_autofree char *stray_json = stray_ticket_json (stray);
+  g_autofree char *path = g_strdup (c->path);
+  g_autoptr(CdTicket) kept = NULL;
+
+  { gboolean ok_ = sync_client_pull (c, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
+  cd_sync_cache_lock (c->cache);
+  g_assert_true (cd_store_save_json (cd_sync_cache_get_store (c->cache), "ticket", stray_json, -1, &error));
+  cd_sync_cache_unlock (c->cache);
+  g_assert_no_error (error);
+
+  /* The first page of a pass, then the client dies. */
+  g_assert_true (_cd_sync_cache_apply_rows (c->cache, none, 1, TRUE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (_cd_sync_cache_is_resyncing (c->cache));
+  g_clear_pointer (&c, sync_client_free);
+
+  c = sync_client_open (fx->server, "d1", path);
+  g_assert_true (_cd_sync_cache_is_resyncing (c->cache));
+  /* Meanwhile everything is still there to see. */
+  kept = cd_sync_cache_load_server (c->cache, CD_TYPE_TICKET, stray, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  g_assert_cmpint (cd_sync_cache_get_last_rev (c->cache, NULL), ==, 1);
+
+  cd_sync_client_set_page_size (c->client, 2);
+  { gboolean ok_ = sync_client_pull (c, NULL, &error); g_assert_no_error (error); g_assert_true (ok_); }
+  g_assert_false (_cd_sync_cache_is_resyncing (c->cache));
+  g_assert_null (cd_sync_cache_load_server (c->cache, CD_TYPE_TICKET, stray, NULL));
+  g_clear_object (&kept);
+  kept = cd_sync_cache_load_server (c->cache, CD_TYPE_TICKET, t1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  assert_cache_equals_server (fx, c);
 }
 
 /* A change the server would refuse is refused at once and never queued. */
@@ -722,7 +792,8 @@ main (int   argc,
   ADD ("/sync/concurrent-assign", test_concurrent_assign);
   ADD ("/sync/server-killed-during-flush", test_server_killed_during_flush);
   ADD ("/sync/client-killed-during-flush", test_client_killed_during_flush);
-  ADD ("/sync/gone-snapshot", test_gone_snapshot);
+  ADD ("/sync/gone-resync", test_gone_resync);
+  ADD ("/sync/resync-resumes", test_resync_resumes);
   ADD ("/sync/local-refusal", test_local_refusal);
   ADD ("/sync/pending-targets", test_pending_targets);
 

@@ -172,6 +172,21 @@ test_views (Fixture       *f,
   g_assert_true (cd_test_ui_find_label (header, "Dispatcher"));
   g_assert_true (cd_test_ui_wait_for_label (header, "Online"));
 
+  /* Every crew is placed from the first sync on, before any report (no
+   * simulator runs here): the pull ends by reading the latest positions. */
+  {
+    GListModel *crews = cd_context_get_crews (f->context);
+
+    g_assert_cmpuint (g_list_model_get_n_items (crews), >, 0);
+    for (guint i = 0; i < g_list_model_get_n_items (crews); i++)
+      {
+        g_autoptr(CdCrew) crew = g_list_model_get_item (crews, i);
+
+        if (crew->position_at == 0)
+          g_error ("crew %s has no position after the first sync", crew->name);
+      }
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
       g_autofree char *name = g_strdup_printf ("window-%s", views[i]);
@@ -278,9 +293,7 @@ pick_ticket_and_crews (Fixture  *f,
         {
           CdMatchScore *score = &g_array_index (ranking, CdMatchScore, r);
 
-          /* A crew whose position has not reached this client yet may
-           * still be given the ticket by hand. */
-          if ((score->verdict != CD_MATCH_OK && score->verdict != CD_MATCH_NO_POSITION) ||
+          if (score->verdict != CD_MATCH_OK ||
               g_strcmp0 (cd_record_get_id (crews->pdata[score->crew]), ticket->crew_id) == 0)
             continue;
           if (feasible == 0)
