@@ -3,6 +3,9 @@
  * 127.0.0.1:
  *
  *   first-sync  N tickets into an empty cache: time, peak RSS, client CPU
+ *   resync      after the first sync, the client is ahead of the server (as
+ *               after a restore from a backup): the 410 and the whole feed
+ *               read again from revision 0 over the full cache: time, RSS
  *   flush       M queued mutations sent: time
  *   latency     a change made on the server until the client's model shows
  *               it (the engine's "changed" with the cache at that
@@ -10,7 +13,7 @@
  *               positions: percentiles over S changes
  *
  *   CREWDESK_SERVER_BIN=build/src/server/crewdesk-server \
- *     build/tests/sync/bench-sync [--phase all|first-sync|flush|latency]
+ *     build/tests/sync/bench-sync [--phase all|first-sync|resync|flush|latency]
  *       [--tickets N] [--mutations M] [--crews C] [--samples S]
  *       [--seed-cache DIR]
  *
@@ -280,6 +283,7 @@ remove_cache (const char *path)
 static void
 bench_first_sync_and_flush (guint    n_tickets,
                             guint    n_mutations,
+                            gboolean do_resync,
                             gboolean do_flush)
 {
   static const char * const skills[] = { "radiator", NULL };
@@ -344,6 +348,31 @@ bench_first_sync_and_flush (guint    n_tickets,
   printf ("first sync: %u rows (%u tickets) in %.2f s (client CPU %.2f s), peak RSS %.1f MiB\n",
           n_rows, n_tickets, pull_s, pull_cpu, pull_rss / 1024.0);
   fflush (stdout);
+
+  if (do_resync)
+    {
+      gint64 rev = cd_sync_cache_get_last_rev (cache, NULL);
+
+      /* Ahead of the server: 410, then every row again over a full cache. */
+      cd_sync_cache_lock (cache);
+      g_assert_true (cd_store_begin (cd_sync_cache_get_store (cache), &error));
+      g_assert_true (cd_store_set_last_rev (cd_sync_cache_get_store (cache), rev + 1000, &error));
+      g_assert_true (cd_store_commit (cd_sync_cache_get_store (cache), &error));
+      cd_sync_cache_unlock (cache);
+      reset_peak_rss ();
+      cpu_start = cpu_seconds ();
+      start = g_get_monotonic_time ();
+      cd_sync_client_pull_async (client, cache, result_cb, &result);
+      wait (&result);
+      if (!cd_sync_client_pull_finish (client, result, &n_rows, &error))
+        g_error ("resync: %s", error->message);
+      g_clear_object (&result);
+      g_assert_cmpint (cd_sync_cache_get_last_rev (cache, NULL), ==, rev);
+      printf ("resync after 410: %u rows in %.2f s (client CPU %.2f s), peak RSS %.1f MiB\n",
+              n_rows, (g_get_monotonic_time () - start) / 1e6, cpu_seconds () - cpu_start,
+              peak_rss_kib () / 1024.0);
+      fflush (stdout);
+    }
 
   if (do_flush)
     {
@@ -886,7 +915,7 @@ main (int   argc,
   g_autofree char *phase = NULL;
   gint n_tickets = 100000, n_mutations = 10000, n_crews = 500, n_samples = 300;
   const GOptionEntry entries[] = {
-    { "phase", 0, 0, G_OPTION_ARG_STRING, &phase, "all, first-sync, flush or latency (default all)", "PHASE" },
+    { "phase", 0, 0, G_OPTION_ARG_STRING, &phase, "all, first-sync, resync, flush or latency (default all)", "PHASE" },
     { "tickets", 0, 0, G_OPTION_ARG_INT, &n_tickets, "Tickets on the server (default 100000)", "N" },
     { "mutations", 0, 0, G_OPTION_ARG_INT, &n_mutations, "Mutations to flush (default 10000)", "M" },
     { "crews", 0, 0, G_OPTION_ARG_INT, &n_crews, "Simulated crews reporting (default 500)", "C" },
@@ -911,8 +940,11 @@ main (int   argc,
   all = phase == NULL || strcmp (phase, "all") == 0;
   cd_model_init ();
 
-  if (all || g_strcmp0 (phase, "first-sync") == 0 || g_strcmp0 (phase, "flush") == 0)
-    bench_first_sync_and_flush ((guint) n_tickets, (guint) n_mutations, all || g_strcmp0 (phase, "flush") == 0);
+  if (all || g_strcmp0 (phase, "first-sync") == 0 || g_strcmp0 (phase, "resync") == 0 ||
+      g_strcmp0 (phase, "flush") == 0)
+    bench_first_sync_and_flush ((guint) n_tickets, (guint) n_mutations,
+                                all || g_strcmp0 (phase, "resync") == 0,
+                                all || g_strcmp0 (phase, "flush") == 0);
   if (all || g_strcmp0 (phase, "latency") == 0)
     bench_latency ((guint) MAX (n_crews, 40), (guint) MAX (n_samples, 20));
 
