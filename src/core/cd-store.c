@@ -2100,6 +2100,60 @@ cd_store_list_all (CdStore  *self,
 }
 
 /**
+ * cd_store_append_all_json:
+ * @out: where the records go, as a JSON array's items separated by commas
+ *
+ * Every live record of a kind, by id, as the stored JSON text, without
+ * decoding it: what the server relays. Crews are decoded (their position
+ * lives beside the row and is laid over it), the other kinds copied.
+ *
+ * Returns: the number of records, or -1 with @error
+ */
+gint64
+cd_store_append_all_json (CdStore  *self,
+                          GType     type,
+                          GString  *out,
+                          GError  **error)
+{
+  g_autoptr(StmtLease) stmt = NULL;
+  gint64 n = 0;
+  Kind kind;
+  int rc;
+
+  g_return_val_if_fail (CD_IS_STORE (self), -1);
+  g_return_val_if_fail (kind_for_type (type, &kind), -1);
+  g_return_val_if_fail (out != NULL, -1);
+
+  stmt = self->kind_stmts[kind][OP_LIST];
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (n > 0)
+        g_string_append_c (out, ',');
+      if (kind == KIND_CREW)
+        {
+          g_autoptr(CdRecord) record = read_record (self, kind, stmt, 0, error);
+          g_autofree char *json = NULL;
+
+          if (record == NULL)
+            return -1;
+          json = cd_record_to_json_string (record, NULL);
+          g_string_append (out, json);
+        }
+      else
+        g_string_append_len (out, (const char *) sqlite3_column_text (stmt, 0), sqlite3_column_bytes (stmt, 0));
+      n++;
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return -1;
+    }
+
+  return n;
+}
+
+/**
  * cd_store_list_open_tickets:
  * @status: a #CdTicketStatus, or CD_STORE_ANY
  * @area: (nullable): a service area id, or %NULL for any

@@ -154,6 +154,10 @@ char       *cd_store_load_json            (CdStore              *self,
 GPtrArray  *cd_store_list_all             (CdStore              *self,
                                            GType                 type,
                                            GError              **error);
+gint64      cd_store_append_all_json      (CdStore              *self,
+                                           GType                 type,
+                                           GString              *out,
+                                           GError              **error);
 GPtrArray  *cd_store_list_open_tickets    (CdStore              *self,
                                            gint                  status,
                                            const char           *area,
