@@ -3,6 +3,22 @@
 
 #include "cd-style.h"
 
+static void
+spinner_mapped_cb (GtkWidget *spinner)
+{
+  gtk_spinner_set_spinning (GTK_SPINNER (spinner), gtk_widget_get_mapped (spinner));
+}
+
+void
+cd_style_spin_while_mapped (GtkSpinner *spinner)
+{
+  g_return_if_fail (GTK_IS_SPINNER (spinner));
+
+  g_signal_connect (spinner, "map", G_CALLBACK (spinner_mapped_cb), NULL);
+  g_signal_connect (spinner, "unmap", G_CALLBACK (spinner_mapped_cb), NULL);
+  spinner_mapped_cb (GTK_WIDGET (spinner));
+}
+
 void
 cd_style_ensure (const char *resource_path)
 {

@@ -59,6 +59,9 @@ struct _CdCallbacksView
   GtkLabel               *queue_overdue;
   GtkDropDown            *sort_dropdown;
   GtkStack               *queue_stack;
+  GtkSpinner             *queue_spinner;
+  GtkSpinner             *review_spinner;
+  GtkSpinner             *history_spinner;
   GtkListView            *queue_list;
   GtkButton              *queue_back;
   GtkStack               *queue_detail_stack;
@@ -1418,6 +1421,9 @@ cd_callbacks_view_class_init (CdCallbacksViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_overdue);
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_stack);
+  gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, review_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, history_spinner);
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_list);
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_back);
   gtk_widget_class_bind_template_child (widget_class, CdCallbacksView, queue_detail_stack);
@@ -1495,6 +1501,9 @@ cd_callbacks_view_init (CdCallbacksView *self)
 {
   cd_style_ensure ("/org/crewdesk/Crewdesk/callbacks/callbacks.css");
   gtk_widget_init_template (GTK_WIDGET (self));
+  cd_style_spin_while_mapped (self->queue_spinner);
+  cd_style_spin_while_mapped (self->review_spinner);
+  cd_style_spin_while_mapped (self->history_spinner);
 
   self->cancellable = g_cancellable_new ();
   self->owner_usernames = g_ptr_array_new_with_free_func (g_free);

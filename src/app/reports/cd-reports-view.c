@@ -149,6 +149,7 @@ struct _CdReportsView
   GtkCalendar       *from_calendar;
   GtkCalendar       *to_calendar;
   GtkSpinner        *spinner;
+  GtkSpinner        *loading_spinner;
   GtkDropDown       *utility_dropdown;
   GtkDropDown       *category_dropdown;
   GtkDropDown       *area_dropdown;
@@ -1689,6 +1690,7 @@ cd_reports_view_class_init (CdReportsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, from_calendar);
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, to_calendar);
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, CdReportsView, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, utility_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, category_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CdReportsView, area_dropdown);
@@ -1726,6 +1728,7 @@ cd_reports_view_init (CdReportsView *self)
 
   cd_style_ensure ("/org/crewdesk/Crewdesk/reports/reports.css");
   gtk_widget_init_template (GTK_WIDGET (self));
+  cd_style_spin_while_mapped (self->loading_spinner);
 
   self->time_zone = g_time_zone_new_local ();
   self->range = CD_REPORTS_RANGE_LAST_7_DAYS;
