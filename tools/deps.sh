@@ -8,6 +8,7 @@ CREWDESK_DEBS=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libshumate-dev libsoup-3.0-dev
   libmicrohttpd-dev libargon2-dev libsecret-1-dev
+  gnome-keyring dbus-daemon libglib2.0-bin
   desktop-file-utils appstream-util
   xvfb xauth openssl
   python3 python3-numpy python3-scipy

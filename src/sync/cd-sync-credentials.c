@@ -490,6 +490,30 @@ get_schema (void)
   return &schema;
 }
 
+/* libsecret keeps one connection to the Secret Service for the whole
+ * process, bound to the daemon that answered first and to the session
+ * opened with it. Once that daemon is gone (it crashed, or was started
+ * again), every call through that connection fails, even when another
+ * daemon answers, and libsecret would only notice from a main loop that
+ * these blocking calls never run. So a failure that may come from an old
+ * connection (the daemon's name unknown, or its session: an error of the
+ * service that libsecret does not know) drops the connection, and the
+ * call is tried once more on a new one; it costs one quick round trip
+ * when there is no service. Not after other failures: a locked keyring,
+ * or a service that does not answer (each attempt would wait for the
+ * D-Bus timeout again).
+ * Returns: whether to try again. */
+static gboolean
+secret_reconnect (const GError *error)
+{
+  if (!g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    return FALSE;
+
+  secret_service_disconnect ();
+  return TRUE;
+}
+
 /* Each returns FALSE with @error set when no Secret Service answered. */
 
 static gboolean
@@ -501,8 +525,20 @@ secret_store (const char  *server_url,
   /* TRANSLATORS: how the saved token is named in the keyring (Passwords and Keys) */
   g_autofree char *label = g_strdup_printf (_("Crewdesk sign-in of %s on %s"), username, server_url);
 
-  return secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, token, NULL, error,
-                                     KEY_SERVER, server_url, KEY_USERNAME, username, NULL);
+  for (guint attempt = 0;; attempt++)
+    {
+      GError *local_error = NULL;
+
+      if (secret_password_store_sync (get_schema (), SECRET_COLLECTION_DEFAULT, label, token, NULL,
+                                      &local_error, KEY_SERVER, server_url, KEY_USERNAME, username, NULL))
+        return TRUE;
+      if (!secret_reconnect (local_error) || attempt > 0)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_error_free (local_error);
+    }
 }
 
 static gboolean
@@ -512,13 +548,20 @@ secret_lookup (const char  *server_url,
                GError     **error)
 {
   GError *local_error = NULL;
-  char *secret = secret_password_lookup_sync (get_schema (), NULL, &local_error,
-                                              KEY_SERVER, server_url, KEY_USERNAME, username, NULL);
+  char *secret = NULL;
 
-  if (local_error != NULL)
+  for (guint attempt = 0;; attempt++)
     {
-      g_propagate_error (error, local_error);
-      return FALSE;
+      secret = secret_password_lookup_sync (get_schema (), NULL, &local_error,
+                                            KEY_SERVER, server_url, KEY_USERNAME, username, NULL);
+      if (local_error == NULL)
+        break;
+      if (!secret_reconnect (local_error) || attempt > 0)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_clear_error (&local_error);
     }
 
   *token = g_strdup (secret);
@@ -533,15 +576,19 @@ secret_forget (const char  *server_url,
 {
   GError *local_error = NULL;
 
-  secret_password_clear_sync (get_schema (), NULL, &local_error,
-                              KEY_SERVER, server_url, KEY_USERNAME, username, NULL);
-  if (local_error != NULL)
+  for (guint attempt = 0;; attempt++)
     {
-      g_propagate_error (error, local_error);
-      return FALSE;
+      secret_password_clear_sync (get_schema (), NULL, &local_error,
+                                  KEY_SERVER, server_url, KEY_USERNAME, username, NULL);
+      if (local_error == NULL)
+        return TRUE;
+      if (!secret_reconnect (local_error) || attempt > 0)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_clear_error (&local_error);
     }
-
-  return TRUE;
 }
 
 #endif
@@ -601,14 +648,23 @@ cd_sync_credentials_lookup (const char  *server_url,
                             const char  *username,
                             GError     **error)
 {
+  g_autoptr(GError) file_error = NULL;
+  char *token;
+
   g_return_val_if_fail (server_url != NULL && username != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The file first: a token there was saved while the Secret Service was
+   * away, so it is newer than any the service holds (a save that reaches
+   * the service removes the file's copy). */
+  token = file_lookup (server_url, username, &file_error);
+  if (token != NULL)
+    return token;
 
 #ifdef HAVE_LIBSECRET
   if (!file_only ())
     {
       g_autoptr(GError) local_error = NULL;
-      char *token = NULL;
 
       if (secret_lookup (server_url, username, &token, &local_error))
         {
@@ -620,7 +676,9 @@ cd_sync_credentials_lookup (const char  *server_url,
     }
 #endif
 
-  return file_lookup (server_url, username, error);
+  if (file_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&file_error));
+  return NULL;
 }
 
 gboolean
