@@ -313,18 +313,48 @@ start (CdApplication *self)
 /* Actions ---------------------------------------------------------------------- */
 
 static void
+logged_out_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GApplication *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cd_sync_client_logout_finish (CD_SYNC_CLIENT (source), result, &error))
+    g_message ("The server could not be told of the sign-out: %s", error->message);
+  g_application_release (app);
+  g_object_unref (app);
+}
+
+static void
 sign_out_action (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
   CdApplication *self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(CdSyncClient) ending = NULL;
+  CdSyncClient *client;
   CdSyncCache *cache;
 
   if (self->context == NULL)
     return;
 
   cache = cd_context_get_cache (self->context);
+  client = cd_sync_engine_get_client (cd_context_get_engine (self->context));
+
+  /* The token ends on the server too, not only here: one left in a
+   * keyring that could not be cleared, or copied, is worth nothing. A
+   * client of its own, as the session's is closed below; the application
+   * stays until it has answered. */
+  if (cd_sync_client_get_token (client) != NULL)
+    {
+      ending = cd_sync_client_new (cd_sync_client_get_base_url (client));
+      cd_sync_client_set_token (ending, cd_sync_client_get_token (client));
+      g_application_hold (G_APPLICATION (self));
+      cd_sync_client_logout_async (ending, logged_out_cb, g_object_ref (self));
+    }
+
   if (!cd_sync_credentials_forget (cd_sync_cache_get_server_url (cache),
                                    cd_sync_cache_get_username (cache), &error))
     g_warning ("Could not forget the session: %s", error->message);

@@ -159,9 +159,9 @@ check_reply (CdSyncClient  *self,
        * where the connection ends, so a connection that broke inside the
        * headers or the body looks like a whole reply. The server frames
        * every reply; an unframed one (from some proxy) is whole only if
-       * it ends its JSON object. */
-      if (body != NULL && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_EOF &&
-          !ends_an_object (body))
+       * it ends its JSON object. A 204 has no body at all. */
+      if (body != NULL && status != SOUP_STATUS_NO_CONTENT &&
+          soup_message_headers_get_encoding (headers) == SOUP_ENCODING_EOF && !ends_an_object (body))
         {
           g_set_error (error, CD_SYNC_ERROR, CD_SYNC_ERROR_NETWORK,
                        _("The connection to %s broke before the whole reply arrived. Your changes "
@@ -2104,6 +2104,62 @@ cd_sync_client_login_async (CdSyncClient        *self,
 
   g_clear_pointer (&self->token, g_free);
   send_request (self, task, "POST", "/api/v1/login", body, login_reply);
+}
+
+static void
+logout_reply (CdSyncClient *self,
+              GTask        *task,
+              SoupMessage  *msg,
+              GBytes       *body,
+              GError       *transport_error)
+{
+  GError *error = NULL;
+
+  /* A session that had ended already is as good as ended. */
+  if (transport_error == NULL && soup_message_get_status (msg) == 401)
+    {
+      check_reply (self, msg, body, NULL, exchange_sent_at (msg), NULL);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (!check_reply (self, msg, body, transport_error, exchange_sent_at (msg), &error))
+    {
+      record_error (self, error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+cd_sync_client_logout_async (CdSyncClient        *self,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CD_IS_SYNC_CLIENT (self));
+
+  task = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (task, cd_sync_client_logout_async);
+  if (self->token == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  send_request (self, task, "POST", "/api/v1/logout", NULL, logout_reply);
+  g_clear_pointer (&self->token, g_free);
+}
+
+gboolean
+cd_sync_client_logout_finish (CdSyncClient  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Returns: (transfer full): the signed-in user; the token is kept. */

@@ -62,6 +62,17 @@ CdUser       *cd_sync_client_login_finish       (CdSyncClient         *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
+/* Ends the session of the client's token on the server and forgets the
+ * token. A session the server had ended already counts as success; a
+ * network failure is an error (the token then stays valid on the server
+ * until it expires). */
+void          cd_sync_client_logout_async       (CdSyncClient         *self,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean      cd_sync_client_logout_finish      (CdSyncClient         *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
 /* Pulls until the feed says there is no more, each page one transaction.
  * After a 410 it reads the whole feed again from revision 0, and at its
  * end deletes the rows the server no longer has (the cache's rows stay

@@ -672,6 +672,57 @@ test_resync_resumes (Fixture       *fx,
   assert_cache_equals_server (fx, c);
 }
 
+static gboolean
+logout_sync (CdSyncClient  *client,
+             GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cd_sync_client_logout_async (client, store_result_cb, &result);
+  wait_result (&result);
+  return cd_sync_client_logout_finish (client, result, error);
+}
+
+/* Signing out ends the session on the server: the token is refused from
+ * then on, and the client forgets it. Twice is fine; a server that cannot
+ * be reached is an error (the token stays valid until it expires). */
+static void
+test_logout (Fixture       *fx,
+             gconstpointer  data)
+{
+  g_autoptr(SyncClient) c = open_client (fx, "d1");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_strdup (cd_sync_client_get_token (c->client));
+  g_autoptr(CdTestReply) before = NULL;
+  g_autoptr(CdTestReply) after = NULL;
+
+  g_assert_nonnull (token);
+  before = cd_test_request (fx->server, "GET", "/api/v1/me", token, NULL);
+  g_assert_cmpuint (before->status, ==, 200);
+
+  g_assert_true (logout_sync (c->client, &error));
+  g_assert_no_error (error);
+  g_assert_null (cd_sync_client_get_token (c->client));
+  after = cd_test_request (fx->server, "GET", "/api/v1/me", token, NULL);
+  g_assert_cmpuint (after->status, ==, 401);
+
+  /* Without a token, and with one the server ended already. */
+  g_assert_true (logout_sync (c->client, &error));
+  g_assert_no_error (error);
+  cd_sync_client_set_token (c->client, token);
+  g_assert_true (logout_sync (c->client, &error));
+  g_assert_no_error (error);
+
+  /* Nobody answers. */
+  {
+    g_autoptr(CdSyncClient) lost = cd_sync_client_new ("http://127.0.0.1:1");
+
+    cd_sync_client_set_token (lost, token);
+    g_assert_false (logout_sync (lost, &error));
+    g_assert_error (error, CD_SYNC_ERROR, CD_SYNC_ERROR_NETWORK);
+  }
+}
+
 /* A change the server would refuse is refused at once and never queued. */
 static void
 test_local_refusal (Fixture       *fx,
@@ -794,6 +845,7 @@ main (int   argc,
   ADD ("/sync/client-killed-during-flush", test_client_killed_during_flush);
   ADD ("/sync/gone-resync", test_gone_resync);
   ADD ("/sync/resync-resumes", test_resync_resumes);
+  ADD ("/sync/logout", test_logout);
   ADD ("/sync/local-refusal", test_local_refusal);
   ADD ("/sync/pending-targets", test_pending_targets);
 
