@@ -9,6 +9,25 @@
  * A 401 drops the token and logs in again, at most a few times in a row.
  * Logins of one account are shared: requests queue behind the one login in
  * flight.
+ *
+ * Two things libsoup 3.2 does made 500 crews deliver a handful of reports
+ * a second, with the main loop always busy:
+ *
+ * - A POST is not idempotent to it, so unless the message says otherwise
+ *   it never goes out on a kept-alive connection: every position report
+ *   opened a new TCP connection, and at max-conns-per-host libsoup closed
+ *   every idle connection to make room for it. Every request here may be
+ *   sent twice without harm (mutations carry their ids, customer reports
+ *   an Idempotency-Key, a position replaces the last one, a second login
+ *   only makes a second session), so all are marked
+ *   SOUP_MESSAGE_IDEMPOTENT and reuse the connections.
+ * - Each time a connection changes state, libsoup walks every message in
+ *   its queue, and for each one waiting, every connection still
+ *   connecting, and for each of those the whole queue again. With
+ *   hundreds of messages queued (500 crews polling in the same
+ *   millisecond) that walk was all the simulator did. So at most
+ *   MAX_IN_FLIGHT requests are handed to libsoup at once, as many as it
+ *   may open connections, and the others wait here, in order, for a slot.
  */
 #include "config.h"
 
@@ -20,6 +39,10 @@
 
 #define BACKOFF_MAX_SECONDS 30
 #define MAX_RELOGINS        3
+#define MAX_IN_FLIGHT       CD_SIM_CLIENT_MAX_IN_FLIGHT
+/* Below the server's connection timeout (30 s by default), so that a
+ * request rarely goes out on a connection the server is closing. */
+#define IDLE_TIMEOUT_S      20
 /* libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -46,7 +69,19 @@ struct _CdSimClient
   SoupSession      *session;
   char             *base_url;
   CdSimClientStats  stats;
+  guint             in_flight;  /* slots taken: requests with libsoup */
+  GQueue            waiting;    /* Waiter: requests waiting for a slot */
 };
+
+/* Sends with the slot it is given; FALSE when it did not send after all
+ * (the request was cancelled meanwhile) and the slot is free again. */
+typedef gboolean (*SendFunc) (gpointer data);
+
+typedef struct
+{
+  SendFunc send;
+  gpointer data;
+} Waiter;
 
 G_DEFINE_FINAL_TYPE (CdSimAccount, cd_sim_account, G_TYPE_OBJECT)
 G_DEFINE_FINAL_TYPE (CdSimClient, cd_sim_client, G_TYPE_OBJECT)
@@ -76,6 +111,49 @@ typedef struct
 static void call_start (GTask *task);
 static void login_send (CdSimClient  *client,
                         CdSimAccount *account);
+
+/* Slots --------------------------------------------------------------------- */
+
+/* A request that was given a slot is done with it: the slot goes to the
+ * first one waiting that still wants it. */
+static void
+slot_release (CdSimClient *self)
+{
+  Waiter *w;
+
+  g_assert (self->in_flight > 0);
+  while ((w = g_queue_pop_head (&self->waiting)) != NULL)
+    {
+      SendFunc send = w->send;
+      gpointer data = w->data;
+
+      g_free (w);
+      if (send (data))
+        return;
+    }
+  self->in_flight--;
+}
+
+static void
+slot_take (CdSimClient *self,
+           SendFunc     send,
+           gpointer     data)
+{
+  Waiter *w;
+
+  if (self->in_flight < MAX_IN_FLIGHT)
+    {
+      self->in_flight++;
+      if (!send (data))
+        slot_release (self);
+      return;
+    }
+
+  w = g_new (Waiter, 1);
+  w->send = send;
+  w->data = data;
+  g_queue_push_tail (&self->waiting, w);
+}
 
 /* Helpers ------------------------------------------------------------------- */
 
@@ -290,6 +368,8 @@ login_sent_cb (GObject      *source,
   g_autoptr(JsonNode) json = NULL;
   guint status;
 
+  slot_release (login->client);
+
   if (bytes == NULL)
     {
       /* The server is down or starting: try again, without end. */
@@ -349,6 +429,17 @@ login_sent_cb (GObject      *source,
   login_free (login);
 }
 
+static gboolean
+login_send_now (gpointer data)
+{
+  Login *login = data;
+
+  login->client->stats.requests++;
+  soup_session_send_and_read_async (login->client->session, login->message, G_PRIORITY_DEFAULT, NULL,
+                                    login_sent_cb, login);
+  return TRUE;
+}
+
 static void
 login_send (CdSimClient  *client,
             CdSimAccount *account)
@@ -375,10 +466,9 @@ login_send (CdSimClient  *client,
   login->client = g_object_ref (client);
   login->account = g_object_ref (account);
   login->message = soup_message_new (SOUP_METHOD_POST, url);
+  soup_message_add_flags (login->message, SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (login->message, "application/json", body);
-  client->stats.requests++;
-  soup_session_send_and_read_async (client->session, login->message, G_PRIORITY_DEFAULT, NULL,
-                                    login_sent_cb, login);
+  slot_take (client, login_send_now, login);
 }
 
 static void
@@ -423,6 +513,8 @@ call_sent_cb (GObject      *source,
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   CdSimReply *reply;
   guint status;
+
+  slot_release (call->client);
 
   if (bytes == NULL)
     {
@@ -469,13 +561,30 @@ call_sent_cb (GObject      *source,
   g_object_unref (task);
 }
 
-static void
-call_send (GTask *task)
+/* With a slot: takes the reference on @task. */
+static gboolean
+call_send_now (gpointer data)
 {
+  GTask *task = data;
   Call *call = g_task_get_task_data (task);
-  g_autofree char *url = g_strconcat (call->client->base_url, call->path, NULL);
+  g_autofree char *url = NULL;
   SoupMessageHeaders *headers;
 
+  /* It may have waited for its slot a while. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return FALSE;
+    }
+  if (call->account != NULL && (call->account->refused != NULL || call->account->token == NULL))
+    {
+      /* Its login failed, or a 401 to another request dropped the token,
+       * while it waited: back to the start, without the slot. */
+      call_start (task);
+      return FALSE;
+    }
+
+  url = g_strconcat (call->client->base_url, call->path, NULL);
   g_clear_object (&call->message);
   call->message = soup_message_new (call->method, url);
   if (call->message == NULL)
@@ -483,9 +592,10 @@ call_send (GTask *task)
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "“%s” is not a valid address.", url);
       g_object_unref (task);
-      return;
+      return FALSE;
     }
 
+  soup_message_add_flags (call->message, SOUP_MESSAGE_IDEMPOTENT);
   headers = soup_message_get_request_headers (call->message);
   soup_message_headers_replace (headers, "Accept", "application/json");
   if (call->account != NULL)
@@ -504,6 +614,7 @@ call_send (GTask *task)
   call->client->stats.requests++;
   soup_session_send_and_read_async (call->client->session, call->message, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), call_sent_cb, task);
+  return TRUE;
 }
 
 /* Takes the reference on @task. */
@@ -531,7 +642,7 @@ call_start (GTask *task)
       return;
     }
 
-  call_send (task);
+  slot_take (call->client, call_send_now, task);
 }
 
 void
@@ -611,6 +722,8 @@ cd_sim_client_finalize (GObject *object)
 {
   CdSimClient *self = CD_SIM_CLIENT (object);
 
+  /* Every waiter holds a reference on the client: none is left. */
+  g_assert (g_queue_is_empty (&self->waiting));
   g_clear_object (&self->session);
   g_free (self->base_url);
 
@@ -626,6 +739,7 @@ cd_sim_client_class_init (CdSimClientClass *klass)
 static void
 cd_sim_client_init (CdSimClient *self)
 {
+  g_queue_init (&self->waiting);
 }
 
 CdSimClient *
@@ -642,12 +756,12 @@ cd_sim_client_new (const char *base_url,
   while (len > 0 && base_url[len - 1] == '/')
     len--;
   self->base_url = g_strndup (base_url, len);
-  /* libsoup waits forever unless told; a load generator needs many
-   * connections to one host. */
+  /* libsoup waits forever unless told. As many connections as requests
+   * in flight, so that none waits in libsoup's queue (see above). */
   self->session = soup_session_new_with_options ("timeout", timeout_seconds,
-                                                 "idle-timeout", 60,
-                                                 "max-conns", 256,
-                                                 "max-conns-per-host", 128,
+                                                 "idle-timeout", IDLE_TIMEOUT_S,
+                                                 "max-conns", MAX_IN_FLIGHT,
+                                                 "max-conns-per-host", MAX_IN_FLIGHT,
                                                  "user-agent", "crewdesk-sim/" PACKAGE_VERSION,
                                                  NULL);
   return self;

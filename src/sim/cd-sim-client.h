@@ -56,6 +56,10 @@ typedef struct {
   guint logins;
 } CdSimClientStats;
 
+/* Requests a client hands to libsoup at once (its connections to the
+ * server); the others wait in the client, in order. */
+#define CD_SIM_CLIENT_MAX_IN_FLIGHT 32
+
 #define CD_TYPE_SIM_CLIENT (cd_sim_client_get_type ())
 G_DECLARE_FINAL_TYPE (CdSimClient, cd_sim_client, CD, SIM_CLIENT, GObject)
 

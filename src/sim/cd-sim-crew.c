@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cd-sim-crew.c: a simulated crew device.
  *
- * Three clocks drive it: a one-second tick moves the crew along its route
- * (simulated time runs at --speedup), a report timer sends its position,
- * and a poll timer fetches its open tickets. Status changes go out through
- * an ordered outbox, one mutation at a time, each retried with its own id
- * until the server answers, so that a server restart loses nothing and
- * applies nothing twice. The crew does not wait for those answers to keep
- * driving: like a phone in a dead spot, it catches up later.
+ * Three jobs on the simulation's one schedule drive it: a one-second tick
+ * moves the crew along its route (simulated time runs at --speedup), a
+ * report job sends its position, and a poll job fetches its open tickets.
+ * Reports go out at the interval whatever the answers do: a report still
+ * unanswered when the next is due makes that turn a skipped one, counted,
+ * never a later one.
+ *
+ * Status changes go out through an ordered outbox, one mutation at a
+ * time, each retried with its own id until the server answers, so that a
+ * server restart loses nothing and applies nothing twice. The crew does
+ * not wait for those answers to keep driving: like a phone in a dead
+ * spot, it catches up later.
  */
 #include "config.h"
 
@@ -17,7 +22,7 @@
 #include "cd-json.h"
 #include "cd-sim-crew.h"
 
-#define TICK_MS          1000
+#define TICK_US          G_USEC_PER_SEC
 #define SKIP_AFTER_REFUSAL (120 * G_USEC_PER_SEC)
 #define SKIP_AFTER_DONE    (60 * G_USEC_PER_SEC)
 
@@ -58,10 +63,11 @@ struct _CdSimCrew
   double            elapsed;        /* simulated seconds on the route */
   double            left;           /* simulated seconds of calling or work */
 
+  CdSimSchedule    *schedule;       /* borrowed, while started */
   gint64            last_tick;
-  guint             tick_id;
-  guint             report_id;
-  guint             poll_id;
+  guint             tick_job;
+  guint             report_job;
+  guint             poll_job;
   gboolean          reporting;
   gboolean          polling;
   gboolean          refused;
@@ -518,13 +524,14 @@ handle_tickets (CdSimCrew *self,
     begin_job (self, best);
 }
 
-/* Timers -------------------------------------------------------------------- */
+/* Jobs ---------------------------------------------------------------------- */
 
-static gboolean
-tick_cb (gpointer data)
+static void
+tick_job (gpointer data,
+          gint64   now,
+          guint    missed)
 {
   CdSimCrew *self = data;
-  gint64 now = g_get_monotonic_time ();
   double dt = (now - self->last_tick) / (double) G_USEC_PER_SEC * self->options.speedup;
 
   self->last_tick = now;
@@ -552,8 +559,6 @@ tick_cb (gpointer data)
       self->speed_kmh = 0;
       break;
     }
-
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -597,16 +602,22 @@ report_cb (GObject      *source,
     }
 }
 
-static gboolean
-report_cb_timer (gpointer data)
+static void
+report_job (gpointer data,
+            gint64   now,
+            guint    missed)
 {
   CdSimCrew *self = data;
   g_autoptr(JsonBuilder) b = NULL;
   g_autoptr(JsonNode) body = NULL;
   g_autofree char *path = NULL;
 
+  self->stats.positions_skipped += missed;
   if (self->reporting)
-    return G_SOURCE_CONTINUE;
+    {
+      self->stats.positions_skipped++;
+      return;
+    }
 
   b = json_builder_new ();
   json_builder_begin_object (b);
@@ -627,17 +638,6 @@ report_cb_timer (gpointer data)
   self->reporting = TRUE;
   cd_sim_client_request_async (self->client, self->account, "POST", path, body, NULL, CD_SIM_RETRY_NONE,
                                self->cancellable, report_cb, g_object_ref (self));
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-report_start_cb (gpointer data)
-{
-  CdSimCrew *self = data;
-
-  report_cb_timer (self);
-  self->report_id = g_timeout_add ((guint) (self->options.report_interval * 1000), report_cb_timer, self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -687,11 +687,12 @@ poll_now (CdSimCrew *self)
                                self->cancellable, poll_cb, g_object_ref (self));
 }
 
-static gboolean
-poll_cb_timer (gpointer data)
+static void
+poll_job (gpointer data,
+          gint64   now,
+          guint    missed)
 {
   poll_now (data);
-  return G_SOURCE_CONTINUE;
 }
 
 /* Object -------------------------------------------------------------------- */
@@ -808,20 +809,27 @@ cd_sim_crew_new (CdSimClient            *client,
 }
 
 void
-cd_sim_crew_start (CdSimCrew *self)
+cd_sim_crew_start (CdSimCrew     *self,
+                   CdSimSchedule *schedule,
+                   double         phase)
 {
-  guint offset;
+  gint64 now, report_us, poll_us;
 
   g_return_if_fail (CD_IS_SIM_CREW (self));
-  g_return_if_fail (self->tick_id == 0);
+  g_return_if_fail (schedule != NULL);
+  g_return_if_fail (self->schedule == NULL && !g_cancellable_is_cancelled (self->cancellable));
 
-  self->last_tick = g_get_monotonic_time ();
-  self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
-  /* Spread the crews' reports over the interval. */
-  offset = g_rand_int_range (self->rand, 0, MAX (1, (gint) (self->options.report_interval * 1000)));
-  self->report_id = g_timeout_add (offset, report_start_cb, self);
-  self->poll_id = g_timeout_add ((guint) (self->options.poll_interval * 1000), poll_cb_timer, self);
-  poll_now (self);
+  now = g_get_monotonic_time ();
+  report_us = MAX (1, (gint64) (self->options.report_interval * G_USEC_PER_SEC));
+  poll_us = MAX (1, (gint64) (self->options.poll_interval * G_USEC_PER_SEC));
+  phase = CLAMP (phase, 0.0, 1.0);
+  self->schedule = schedule;
+  self->last_tick = now;
+  self->tick_job = cd_sim_schedule_add (schedule, now + TICK_US, TICK_US, tick_job, self);
+  self->report_job = cd_sim_schedule_add (schedule, now + (gint64) (phase * report_us), report_us, report_job, self);
+  /* The first poll (and with it the login) comes at the crew's phase too:
+   * 500 logins at once would only queue up. */
+  self->poll_job = cd_sim_schedule_add (schedule, now + (gint64) (phase * poll_us), poll_us, poll_job, self);
 }
 
 void
@@ -830,9 +838,14 @@ cd_sim_crew_stop (CdSimCrew *self)
   g_return_if_fail (CD_IS_SIM_CREW (self));
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->report_id, g_source_remove);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->schedule != NULL)
+    {
+      cd_sim_schedule_remove (self->schedule, self->tick_job);
+      cd_sim_schedule_remove (self->schedule, self->report_job);
+      cd_sim_schedule_remove (self->schedule, self->poll_job);
+      self->tick_job = self->report_job = self->poll_job = 0;
+      self->schedule = NULL;
+    }
 }
 
 CdSimCrewState

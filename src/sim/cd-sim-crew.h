@@ -9,6 +9,7 @@
 
 #include "cd-city.h"
 #include "cd-sim-client.h"
+#include "cd-sim-schedule.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,9 @@ typedef struct {
 typedef struct {
   guint positions;
   guint positions_failed;
+  /* Turns without a report: the last one was still unanswered, or the
+   * schedule ran a whole interval late. */
+  guint positions_skipped;
   guint polls_failed;
   guint mutations;
   guint applied;
@@ -51,7 +55,14 @@ CdSimCrew      *cd_sim_crew_new       (CdSimClient            *client,
                                        JsonObject             *crew,
                                        const CdSimCrewOptions *options,
                                        guint32                 seed);
-void            cd_sim_crew_start     (CdSimCrew              *self);
+/* Moves, reports and polls from @schedule (which must outlive
+ * cd_sim_crew_stop()) on g_get_monotonic_time(): reports first at @phase
+ * (0 to 1) of the report interval from now, polls at @phase of the poll
+ * interval, so that crews started with phases spread over 0 to 1 spread
+ * their requests evenly instead of sending them all at once. */
+void            cd_sim_crew_start     (CdSimCrew              *self,
+                                       CdSimSchedule          *schedule,
+                                       double                  phase);
 void            cd_sim_crew_stop      (CdSimCrew              *self);
 CdSimCrewState  cd_sim_crew_get_state (CdSimCrew              *self);
 const char     *cd_sim_crew_get_name  (CdSimCrew              *self);

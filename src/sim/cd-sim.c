@@ -7,6 +7,11 @@
  * with a crew becomes a simulated device that logs in with --password.
  * Guessing user names instead would run into the login throttle.
  *
+ * Every crew's moves, position reports and polls run from one schedule
+ * (cd-sim-schedule.c), the crews' turns spread evenly over each interval:
+ * with 500 crews reporting every 5 s, one report every 10 ms rather than
+ * clumps.
+ *
  * Customers report at --rate per minute as a Poisson process (exponential
  * gaps), at random houses of the demo city, each report with its own
  * Idempotency-Key so that a retry after a lost answer files it once.
@@ -22,6 +27,7 @@
 #include "cd-ticket.h"
 #include "cd-sim-client.h"
 #include "cd-sim-crew.h"
+#include "cd-sim-schedule.h"
 
 #define STATS_INTERVAL_S 30
 #define STORM_RADIUS_M   500
@@ -43,6 +49,7 @@ struct _CdSim
   JsonNode      *snapshot;
   GHashTable    *crew_names;     /* crew id -> name, borrowed from the snapshot */
   GPtrArray     *crews;          /* CdSimCrew */
+  CdSimSchedule *schedule;       /* the crews' jobs */
 
   guint          duration_id;
   guint          report_id;
@@ -143,8 +150,9 @@ static void
 run_cancelled_cb (GCancellable *cancellable,
                   gpointer      data)
 {
-  /* Not from inside the cancellable's own signal. */
-  g_idle_add (complete_idle_cb, g_object_ref (data));
+  /* Not from inside the cancellable's own signal; at the default
+   * priority, so that a main loop busy with requests still gets to it. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, complete_idle_cb, g_object_ref (data), NULL);
 }
 
 static gboolean
@@ -556,7 +564,7 @@ start_crews (CdSim      *self,
                                          &crew_options, self->options.seed * 7919u + i);
 
       g_ptr_array_add (self->crews, crew);
-      cd_sim_crew_start (crew);
+      cd_sim_crew_start (crew, self->schedule, (double) i / n);
     }
 
   if (self->options.crews != 0 && devices->len == 0)
@@ -628,6 +636,7 @@ cd_sim_describe (CdSim *self)
       cd_sim_crew_get_stats (crew, &s);
       total.positions += s.positions;
       total.positions_failed += s.positions_failed;
+      total.positions_skipped += s.positions_skipped;
       total.polls_failed += s.polls_failed;
       total.mutations += s.mutations;
       total.applied += s.applied;
@@ -639,12 +648,12 @@ cd_sim_describe (CdSim *self)
 
   return g_strdup_printf ("crews %u (idle %u, calling %u, driving %u, on site %u), resolved %u | "
                           "reports %u (dispatched %u, duplicates %u, refused %u) | "
-                          "positions %u (failed %u) | mutations %u applied, %u conflicts, %u rejected | "
+                          "positions %u (failed %u, skipped %u) | mutations %u applied, %u conflicts, %u rejected | "
                           "http %u requests, %u retries, %u network errors, %u server errors",
                           self->crews->len, by_state[CD_SIM_CREW_IDLE], by_state[CD_SIM_CREW_CALLING],
                           by_state[CD_SIM_CREW_DRIVING], by_state[CD_SIM_CREW_WORKING], total.resolved,
                           self->reports, self->dispatched, self->duplicates, self->reports_failed,
-                          total.positions, total.positions_failed,
+                          total.positions, total.positions_failed, total.positions_skipped,
                           total.applied, total.conflicts, total.rejected,
                           http.requests, http.retries, http.network_errors, http.server_errors);
 }
@@ -710,6 +719,8 @@ cd_sim_finalize (GObject *object)
   g_hash_table_unref (self->crew_names);
   g_clear_pointer (&self->snapshot, json_node_unref);
   g_ptr_array_unref (self->crews);
+  /* After the crews: stopping removes their jobs. */
+  g_clear_pointer (&self->schedule, cd_sim_schedule_free);
 
   G_OBJECT_CLASS (cd_sim_parent_class)->finalize (object);
 }
@@ -729,6 +740,8 @@ cd_sim_init (CdSim *self)
   self->cancellable = g_cancellable_new ();
   self->crew_names = g_hash_table_new (g_str_hash, g_str_equal);
   self->crews = g_ptr_array_new_with_free_func (g_object_unref);
+  self->schedule = cd_sim_schedule_new ();
+  cd_sim_schedule_attach (self->schedule, NULL);
 }
 
 CdSim *
