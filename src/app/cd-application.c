@@ -21,6 +21,14 @@ struct _CdApplication
   CdContext      *context;
   CdWindow       *window;
   GtkWindow      *login_dialog;
+  /* Counts the sessions opened, so a late answer knows its own. */
+  guint           session_serial;
+
+  /* Calls to cd-sync-credentials waiting (GTasks), and whether one runs. */
+  GQueue          credentials_jobs;
+  gboolean        credentials_busy;
+  /* How many g_application_hold()s are ours: work a quit waits for. */
+  guint           n_held;
 };
 
 G_DEFINE_FINAL_TYPE (CdApplication, cd_application, ADW_TYPE_APPLICATION)
@@ -28,6 +36,26 @@ G_DEFINE_FINAL_TYPE (CdApplication, cd_application, ADW_TYPE_APPLICATION)
 static void show_login (CdApplication *self,
                         gboolean       session_ended,
                         const char    *message);
+static void session_go_online (CdApplication *self,
+                               const char    *token);
+
+/* Work that must end even when every window is closed (a kept session
+ * saved or forgotten, the server told of a sign-out): the application
+ * holds itself meanwhile, and Quit waits for it (see quit_action). */
+static void
+app_hold (CdApplication *self)
+{
+  self->n_held++;
+  g_application_hold (G_APPLICATION (self));
+}
+
+static void
+app_release (CdApplication *self)
+{
+  g_return_if_fail (self->n_held > 0);
+  self->n_held--;
+  g_application_release (G_APPLICATION (self));
+}
 
 /* bench-startup ------------------------------------------------------------------ */
 
@@ -89,6 +117,135 @@ bench_startup_watch (CdApplication *self)
   g_signal_connect (self->context, "reloaded", G_CALLBACK (bench_reloaded_cb), bench);
 }
 
+/* The kept session ------------------------------------------------------------- */
+
+/* cd-sync-credentials blocks: a Secret Service that is stopped or wedged
+ * holds each call for the D-Bus timeout (25 s). So its calls never run on
+ * the main thread: they go to a worker thread, one at a time and in the
+ * order they were asked for, so a forget (sign-out) is never overtaken by
+ * the store of the sign-in before it. A store or a forget holds the
+ * application until it is done; a lookup does not: after a quit its
+ * answer has nobody to go to. */
+
+typedef enum {
+  CREDENTIALS_LOOKUP,
+  CREDENTIALS_STORE,
+  CREDENTIALS_FORGET,
+} CredentialsOp;
+
+typedef struct {
+  CredentialsOp  op;
+  char          *server_url;
+  char          *username;
+  char          *token;    /* CREDENTIALS_STORE */
+  guint          session;  /* CREDENTIALS_LOOKUP: the session waiting for it */
+} CredentialsJob;
+
+static void
+credentials_job_free (CredentialsJob *job)
+{
+  g_free (job->server_url);
+  g_free (job->username);
+  g_free (job->token);
+  g_free (job);
+}
+
+/* In the worker: returns the token found (LOOKUP; may be NULL) or an error. */
+static void
+credentials_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  CredentialsJob *job = task_data;
+  GError *error = NULL;
+  char *token = NULL;
+
+  if (job->op == CREDENTIALS_LOOKUP)
+    token = cd_sync_credentials_lookup (job->server_url, job->username, &error);
+  else if (job->op == CREDENTIALS_STORE)
+    cd_sync_credentials_store (job->server_url, job->username, job->token, &error);
+  else
+    cd_sync_credentials_forget (job->server_url, job->username, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, token, g_free);
+}
+
+static void
+credentials_run_next (CdApplication *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->credentials_busy)
+    return;
+  task = g_queue_pop_head (&self->credentials_jobs);
+  if (task == NULL)
+    return;
+  self->credentials_busy = TRUE;
+  g_task_run_in_thread (task, credentials_thread);
+}
+
+static void
+credentials_done_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  CdApplication *self = CD_APPLICATION (source);
+  CredentialsJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->credentials_busy = FALSE;
+  credentials_run_next (self);
+
+  if (job->op == CREDENTIALS_LOOKUP)
+    {
+      if (error != NULL)
+        g_warning ("Could not read the kept session: %s", error->message);
+      g_debug ("Kept session of %s on %s looked up: %s", job->username, job->server_url,
+               token != NULL ? "found" : "none");
+      /* Unless that session was closed meanwhile (signed out). */
+      if (self->context != NULL && self->session_serial == job->session)
+        session_go_online (self, token);
+      return;
+    }
+
+  /* Signing in works without a kept session; only the next start asks again. */
+  if (error != NULL && job->op == CREDENTIALS_STORE)
+    g_warning ("Could not keep the session for the next start: %s", error->message);
+  else if (error != NULL)
+    g_warning ("Could not forget the session: %s", error->message);
+  app_release (self);
+}
+
+/* Queues a call to cd-sync-credentials; LOOKUP is for the session open now. */
+static void
+credentials_queue (CdApplication *self,
+                   CredentialsOp  op,
+                   const char    *server_url,
+                   const char    *username,
+                   const char    *token)
+{
+  CredentialsJob *job = g_new0 (CredentialsJob, 1);
+  GTask *task = g_task_new (self, NULL, credentials_done_cb, NULL);
+
+  job->op = op;
+  job->server_url = g_strdup (server_url);
+  job->username = g_strdup (username);
+  job->token = g_strdup (token);
+  job->session = self->session_serial;
+  g_task_set_source_tag (task, credentials_queue);
+  g_task_set_task_data (task, job, (GDestroyNotify) credentials_job_free);
+  if (op != CREDENTIALS_LOOKUP)
+    app_hold (self);
+
+  g_queue_push_tail (&self->credentials_jobs, task);
+  credentials_run_next (self);
+}
+
 /* The session ------------------------------------------------------------------ */
 
 static void
@@ -109,15 +266,14 @@ close_session (CdApplication *self)
   g_clear_object (&self->context);
 }
 
-/* Opens the cache of @username on @server_url and the window over it.
+/* Opens the cache of @username on @server_url and the window over it,
+ * and starts reading the cache; session_go_online() starts syncing.
  * @user: from a sign-in just now (NULL: the one the cache knows, for
- * starting offline). @token may be NULL: the engine then asks for a
- * sign-in, and the window still shows the cache. */
+ * starting offline). */
 static gboolean
 open_session (CdApplication  *self,
               const char     *server_url,
               const char     *username,
-              const char     *token,
               CdUser         *user,
               GError        **error)
 {
@@ -143,12 +299,11 @@ open_session (CdApplication  *self,
     }
 
   client = cd_sync_client_new (server_url);
-  if (token != NULL)
-    cd_sync_client_set_token (client, token);
   engine = cd_sync_engine_new (client, cache);
 
   close_session (self);
   self->context = cd_context_new (engine, NULL);
+  self->session_serial++;
   g_signal_connect_object (engine, "login-needed", G_CALLBACK (engine_login_needed_cb), self, 0);
 
   g_settings_set_string (self->settings, "last-server", server_url);
@@ -162,10 +317,23 @@ open_session (CdApplication  *self,
 
   /* The first frame does not wait for a large cache. */
   cd_context_reload_async (self->context);
+  return TRUE;
+}
+
+/* Starts syncing the open session with @token. Without one (none was
+ * kept) the engine could only be refused: the window keeps showing the
+ * cache and the sign-in dialog comes on top. */
+static void
+session_go_online (CdApplication *self,
+                   const char    *token)
+{
+  CdSyncEngine *engine = cd_context_get_engine (self->context);
+
+  if (token != NULL)
+    cd_sync_client_set_token (cd_sync_engine_get_client (engine), token);
   cd_sync_engine_start (engine);
   if (token == NULL && g_getenv ("CREWDESK_BENCH_STARTUP") == NULL)
     show_login (self, TRUE, NULL);
-  return TRUE;
 }
 
 static void
@@ -178,12 +346,7 @@ login_signed_in_cb (CdLoginDialog *dialog,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!cd_sync_credentials_store (server_url, username, token, &error))
-    {
-      /* Signing in works; only the next start asks again. */
-      g_warning ("Could not keep the session for the next start: %s", error->message);
-      g_clear_error (&error);
-    }
+  credentials_queue (self, CREDENTIALS_STORE, server_url, username, token);
 
   /* The session ended and this is the same user: keep the window and the
    * cache (with its waiting changes), give the engine the new token. */
@@ -204,11 +367,12 @@ login_signed_in_cb (CdLoginDialog *dialog,
         }
     }
 
-  if (!open_session (self, server_url, username, token, user, &error))
+  if (!open_session (self, server_url, username, user, &error))
     {
       show_login (self, FALSE, error->message);
       return;
     }
+  session_go_online (self, token);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -267,16 +431,15 @@ show_login (CdApplication *self,
     }
 }
 
-/* Starts from what is remembered: a token opens the session (offline too);
- * a cache with a known user but no token opens it and asks for a sign-in;
- * otherwise the sign-in dialog. */
+/* Starts from what is remembered: a cache with a known user opens at once
+ * (offline too), and syncs once the kept token is found, or asks for a
+ * sign-in when none is; otherwise the sign-in dialog. */
 static void
 start (CdApplication *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *server = NULL;
   g_autofree char *username = NULL;
-  g_autofree char *token = NULL;
 
   if (self->demo_login != NULL)
     {
@@ -296,18 +459,16 @@ start (CdApplication *self)
       return;
     }
 
-  token = cd_sync_credentials_lookup (server, username, &error);
-  if (error != NULL)
-    {
-      g_warning ("Could not read the kept session: %s", error->message);
-      g_clear_error (&error);
-    }
-
-  if (!open_session (self, server, username, token, NULL, &error))
+  /* The window does not wait for the token: the Secret Service may take
+   * the D-Bus timeout to answer (25 s), or not answer. The cache shows
+   * meanwhile; the engine starts when the lookup is done. */
+  if (!open_session (self, server, username, NULL, &error))
     {
       g_debug ("No session to resume: %s", error->message);
       show_login (self, FALSE, NULL);
+      return;
     }
+  credentials_queue (self, CREDENTIALS_LOOKUP, server, username, NULL);
 }
 
 /* Actions ---------------------------------------------------------------------- */
@@ -317,13 +478,13 @@ logged_out_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  GApplication *app = user_data;
+  CdApplication *self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!cd_sync_client_logout_finish (CD_SYNC_CLIENT (source), result, &error))
     g_message ("The server could not be told of the sign-out: %s", error->message);
-  g_application_release (app);
-  g_object_unref (app);
+  app_release (self);
+  g_object_unref (self);
 }
 
 static void
@@ -332,7 +493,6 @@ sign_out_action (GSimpleAction *action,
                  gpointer       user_data)
 {
   CdApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
   g_autoptr(CdSyncClient) ending = NULL;
   CdSyncClient *client;
   CdSyncCache *cache;
@@ -351,13 +511,13 @@ sign_out_action (GSimpleAction *action,
     {
       ending = cd_sync_client_new (cd_sync_client_get_base_url (client));
       cd_sync_client_set_token (ending, cd_sync_client_get_token (client));
-      g_application_hold (G_APPLICATION (self));
+      app_hold (self);
       cd_sync_client_logout_async (ending, logged_out_cb, g_object_ref (self));
     }
 
-  if (!cd_sync_credentials_forget (cd_sync_cache_get_server_url (cache),
-                                   cd_sync_cache_get_username (cache), &error))
-    g_warning ("Could not forget the session: %s", error->message);
+  /* After any store of this session still waiting: never overtaken. */
+  credentials_queue (self, CREDENTIALS_FORGET, cd_sync_cache_get_server_url (cache),
+                     cd_sync_cache_get_username (cache), NULL);
 
   /* The cache and its waiting changes stay on disk: they are sent the
    * next time this user signs in. */
@@ -420,7 +580,21 @@ quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  CdApplication *self = user_data;
+  GList *windows;
+
+  /* g_application_quit() ends the application at once, whatever it holds.
+   * While a kept session is still being saved or forgotten (a slow
+   * Secret Service), or the server told of a sign-out, the windows close
+   * now and the application ends when that is done. */
+  if (self->n_held == 0)
+    {
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  close_session (self);
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
 }
 
 static const GActionEntry app_actions[] = {
@@ -543,6 +717,7 @@ cd_application_init (CdApplication *self)
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_queue_init (&self->credentials_jobs);
 }
 
 CdApplication *
