@@ -2466,6 +2466,38 @@ cd_trail_point_free (CdTrailPoint *point)
   g_free (point);
 }
 
+/* Steps @stmt to the end, each row (crew_id, at, lat, lon, heading,
+ * speed_kmh) a CdTrailPoint. */
+static GPtrArray *
+collect_points (CdStore       *self,
+                sqlite3_stmt  *stmt,
+                GError       **error)
+{
+  g_autoptr(GPtrArray) points = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CdTrailPoint *point = g_new0 (CdTrailPoint, 1);
+
+      point->crew_id = column_dup (stmt, 0);
+      point->at = sqlite3_column_int64 (stmt, 1);
+      point->lat = sqlite3_column_double (stmt, 2);
+      point->lon = sqlite3_column_double (stmt, 3);
+      point->heading = sqlite3_column_double (stmt, 4);
+      point->speed_kmh = sqlite3_column_double (stmt, 5);
+      g_ptr_array_add (points, point);
+    }
+
+  if (rc != SQLITE_DONE)
+    {
+      store_error (self, rc, error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&points);
+}
+
 /**
  * cd_store_add_trail_point:
  *
@@ -2561,12 +2593,9 @@ cd_store_list_trail_points (CdStore     *self,
                             GError     **error)
 {
   g_autoptr(StmtLease) stmt = NULL;
-  g_autoptr(GPtrArray) points = NULL;
-  int rc;
 
   g_return_val_if_fail (CD_IS_STORE (self), NULL);
 
-  points = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
   if (crew_id != NULL)
     {
       stmt = self->stmts[STMT_TRAIL_LIST];
@@ -2579,26 +2608,7 @@ cd_store_list_trail_points (CdStore     *self,
       sqlite3_bind_int64 (stmt, 1, after);
     }
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      CdTrailPoint *point = g_new0 (CdTrailPoint, 1);
-
-      point->crew_id = column_dup (stmt, 0);
-      point->at = sqlite3_column_int64 (stmt, 1);
-      point->lat = sqlite3_column_double (stmt, 2);
-      point->lon = sqlite3_column_double (stmt, 3);
-      point->heading = sqlite3_column_double (stmt, 4);
-      point->speed_kmh = sqlite3_column_double (stmt, 5);
-      g_ptr_array_add (points, point);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      store_error (self, rc, error);
-      return NULL;
-    }
-
-  return g_steal_pointer (&points);
+  return collect_points (self, stmt, error);
 }
 
 /**
@@ -2613,33 +2623,11 @@ cd_store_list_crew_positions (CdStore  *self,
                               GError  **error)
 {
   g_autoptr(StmtLease) stmt = NULL;
-  g_autoptr(GPtrArray) points = NULL;
-  int rc;
 
   g_return_val_if_fail (CD_IS_STORE (self), NULL);
 
-  points = g_ptr_array_new_with_free_func ((GDestroyNotify) cd_trail_point_free);
   stmt = self->stmts[STMT_POSITIONS_LIST];
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      CdTrailPoint *point = g_new0 (CdTrailPoint, 1);
-
-      point->crew_id = column_dup (stmt, 0);
-      point->at = sqlite3_column_int64 (stmt, 1);
-      point->lat = sqlite3_column_double (stmt, 2);
-      point->lon = sqlite3_column_double (stmt, 3);
-      point->heading = sqlite3_column_double (stmt, 4);
-      point->speed_kmh = sqlite3_column_double (stmt, 5);
-      g_ptr_array_add (points, point);
-    }
-
-  if (rc != SQLITE_DONE)
-    {
-      store_error (self, rc, error);
-      return NULL;
-    }
-
-  return g_steal_pointer (&points);
+  return collect_points (self, stmt, error);
 }
 
 /* Resync ------------------------------------------------------------------ */
